@@ -1,0 +1,19 @@
+# agent/: the daemon's I/O modules, in a convenience library so that tests
+# link them; main() alone is outside it.
+noinst_LIBRARIES += agent/libjstack-agent.a
+agent_libjstack_agent_a_SOURCES = \
+	agent/agent.c \
+	agent/agent.h \
+	agent/ofctrl.c \
+	agent/ofctrl.h \
+	agent/localdb.c \
+	agent/localdb.h
+agent_libjstack_agent_a_CPPFLAGS = $(AM_CPPFLAGS) $(CURL_CFLAGS) \
+	$(MHD_CFLAGS) $(SYSTEMD_CFLAGS)
+
+AGENT_LIBS = agent/libjstack-agent.a lib/libjstack.a $(OVS_LIBS) \
+	$(CURL_LIBS) $(MHD_LIBS) $(SYSTEMD_LIBS)
+
+sbin_PROGRAMS += agent/jstack-agent
+agent_jstack_agent_SOURCES = agent/main.c
+agent_jstack_agent_LDADD = $(AGENT_LIBS)

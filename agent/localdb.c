@@ -1,0 +1,113 @@
+/*
+ * Copyright (c) 2026 The jstack-agent authors.
+ *
+ * Licensed under the Apache License, Version 2.0.
+ */
+
+#include <config.h>
+
+#include "localdb.h"
+
+#include <stdlib.h>
+
+#include "ovsdb-idl.h"
+#include "openvswitch/vlog.h"
+#include "smap.h"
+#include "util.h"
+#include "vswitch-idl.h"
+
+VLOG_DEFINE_THIS_MODULE(localdb);
+
+/* One connection to the local OVSDB. */
+struct localdb {
+    char *remote;               /* Owned: e.g. "unix:/var/run/.../db.sock". */
+    struct ovsdb_idl *idl;      /* Owned. */
+    bool was_connected;         /* For logging connection changes. */
+};
+
+/* Creates a connection to the OVSDB at 'remote' that keeps retrying in the
+ * background.  The caller owns the result (localdb_destroy()). */
+struct localdb *
+localdb_create(const char *remote)
+{
+    struct localdb *db = xzalloc(sizeof *db);
+
+    db->remote = xstrdup(remote);
+    db->idl = ovsdb_idl_create(remote, &ovsrec_idl_class, true, true);
+    return db;
+}
+
+/* Closes the connection and frees 'db'. */
+void
+localdb_destroy(struct localdb *db)
+{
+    if (db) {
+        ovsdb_idl_destroy(db->idl);
+        free(db->remote);
+        free(db);
+    }
+}
+
+/* Processes what the database sent. */
+void
+localdb_run(struct localdb *db)
+{
+    ovsdb_idl_run(db->idl);
+
+    bool connected = localdb_is_connected(db);
+    if (connected != db->was_connected) {
+        if (connected) {
+            VLOG_INFO("%s: connected to the local OVSDB", db->remote);
+        } else {
+            VLOG_WARN("%s: connection to the local OVSDB lost, retrying",
+                      db->remote);
+        }
+        db->was_connected = connected;
+    }
+}
+
+/* Arranges for poll_block() to wake up when localdb_run() has work. */
+void
+localdb_wait(struct localdb *db)
+{
+    ovsdb_idl_wait(db->idl);
+}
+
+/* Returns true if the database is connected and its contents received. */
+bool
+localdb_is_connected(const struct localdb *db)
+{
+    return ovsdb_idl_is_connected(db->idl)
+           && ovsdb_idl_has_ever_connected(db->idl);
+}
+
+/* Returns the remote given to localdb_create(). */
+const char *
+localdb_remote(const struct localdb *db)
+{
+    return db->remote;
+}
+
+/* Returns the external_ids of the Open_vSwitch row, or NULL while there is
+ * no such row.  The smap belongs to the IDL and changes at localdb_run(). */
+const struct smap *
+localdb_external_ids(const struct localdb *db)
+{
+    const struct ovsrec_open_vswitch *ovs
+        = ovsrec_open_vswitch_first(db->idl);
+    return ovs ? &ovs->external_ids : NULL;
+}
+
+/* Returns a number that changes whenever the database contents change. */
+unsigned int
+localdb_seqno(const struct localdb *db)
+{
+    return ovsdb_idl_get_seqno(db->idl);
+}
+
+/* Returns the IDL, for the plumbing that reads and writes the bridge. */
+struct ovsdb_idl *
+localdb_idl(struct localdb *db)
+{
+    return db->idl;
+}

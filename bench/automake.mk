@@ -1,0 +1,3 @@
+# bench/: benchmarks ("make bench"); they measure, they do not test.
+.PHONY: bench
+bench:

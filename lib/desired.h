@@ -1,0 +1,114 @@
+/*
+ * Copyright (c) 2026 The jstack-agent authors.
+ *
+ * Licensed under the Apache License, Version 2.0.
+ */
+
+#ifndef JSTACK_DESIRED_H
+#define JSTACK_DESIRED_H 1
+
+/* The desired flows, groups and meters of one bridge: what the pipeline
+ * computes and what ofctrl makes the switch hold.
+ *
+ * Flows are kept parsed (OVS's struct minimatch and ofpacts), so that two
+ * tables can be compared exactly and the switch's own dump can be loaded into
+ * the same structure.  A flow's identity is (table_id, priority, match); its
+ * value is (cookie, actions).  The table owns every entry. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "openvswitch/hmap.h"
+#include "openvswitch/match.h"
+#include "openvswitch/ofp-actions.h"
+
+struct ds;
+
+/* Cookie layout: which stage made a flow, and for which object.
+ *
+ *   bits 63..48  DESIRED_COOKIE_MAGIC, marks a flow as jstack-agent's;
+ *   bits 47..40  the stage (enum desired_stage);
+ *   bits 31..0   hash of the owning object's id (subnet, port, ...).
+ */
+#define DESIRED_COOKIE_MAGIC 0x6a73ULL  /* "js" */
+
+/* The stages that produce flows; the number goes into the cookie. */
+enum desired_stage {
+    DESIRED_STAGE_CLASSIFY = 1,     /* Table 0. */
+    DESIRED_STAGE_PORT_SECURITY,    /* Table 5. */
+    DESIRED_STAGE_EGRESS_SG,        /* Tables 10, 15. */
+    DESIRED_STAGE_DISPATCH,         /* Table 20. */
+    DESIRED_STAGE_ARP,              /* Table 25. */
+    DESIRED_STAGE_DHCP,             /* Table 30. */
+    DESIRED_STAGE_METADATA,         /* Tables 35, 36, 37. */
+    DESIRED_STAGE_L3,               /* Table 40. */
+    DESIRED_STAGE_L2,               /* Table 45. */
+    DESIRED_STAGE_INGRESS_SG,       /* Tables 50, 55. */
+    DESIRED_STAGE_OUTPUT,           /* Table 60. */
+    DESIRED_STAGE_VR_PROBE,         /* Table 0 probe punts. */
+    DESIRED_STAGE_PROVIDER,         /* Provider-network flows. */
+};
+
+uint64_t desired_cookie(enum desired_stage, const char *object_id);
+
+/* One flow. */
+struct desired_flow {
+    struct hmap_node node;      /* In desired_table 'flows', hashed on
+                                 * table_id, priority and match. */
+    uint8_t table_id;
+    uint16_t priority;
+    uint64_t cookie;
+    struct minimatch match;     /* Owned. */
+    struct ofpact *ofpacts;     /* Owned. */
+    size_t ofpacts_len;
+};
+
+/* One group (select over VR tunnels, or a subnet's flood group). */
+struct desired_group {
+    struct hmap_node node;      /* In desired_table 'groups', by group_id. */
+    uint32_t group_id;
+    char *spec;                 /* Owned: canonical text as printed by
+                                 * "ovs-ofctl -O OpenFlow13 dump-groups",
+                                 * without "group_id=N,". */
+};
+
+/* One meter (a port's rate limit). */
+struct desired_meter {
+    struct hmap_node node;      /* In desired_table 'meters', by meter_id. */
+    uint32_t meter_id;
+    char *spec;                 /* Owned: canonical text as printed by
+                                 * "ovs-ofctl -O OpenFlow13 dump-meters",
+                                 * without "meter=N ". */
+};
+
+/* A whole desired (or installed) state of one bridge. */
+struct desired_table {
+    struct hmap flows;          /* Contains struct desired_flow. */
+    struct hmap groups;         /* Contains struct desired_group. */
+    struct hmap meters;         /* Contains struct desired_meter. */
+};
+
+void desired_table_init(struct desired_table *);
+void desired_table_destroy(struct desired_table *);
+void desired_table_clear(struct desired_table *);
+
+char *desired_table_add_flow(struct desired_table *, uint8_t table_id,
+                             uint16_t priority, uint64_t cookie,
+                             const char *match, const char *actions)
+    OVS_WARN_UNUSED_RESULT;
+char *desired_table_add_group(struct desired_table *, uint32_t group_id,
+                              const char *spec) OVS_WARN_UNUSED_RESULT;
+char *desired_table_add_meter(struct desired_table *, uint32_t meter_id,
+                              const char *spec) OVS_WARN_UNUSED_RESULT;
+
+struct desired_flow *desired_table_find_flow(const struct desired_table *,
+                                             uint8_t table_id,
+                                             uint16_t priority,
+                                             const struct minimatch *);
+bool desired_flow_actions_equal(const struct desired_flow *,
+                                const struct desired_flow *);
+
+void desired_flow_format(const struct desired_flow *, struct ds *);
+void desired_table_format(const struct desired_table *, struct ds *);
+
+#endif /* lib/desired.h */

@@ -1,0 +1,75 @@
+/*
+ * Copyright (c) 2026 The jstack-agent authors.
+ *
+ * Licensed under the Apache License, Version 2.0.
+ */
+
+#ifndef JSTACK_PIPELINE_H
+#define JSTACK_PIPELINE_H 1
+
+/* The OpenFlow pipeline of DESIGN.md section 5, computed as pure functions
+ * of the model, the host view and the local facts.
+ *
+ * Each stage family lives in its own pipeline-*.c file and only adds to a
+ * desired_table.  The same input always gives the same output. */
+
+#include <stdint.h>
+#include "openvswitch/shash.h"
+#include "openvswitch/types.h"
+#include "packets.h"
+#include "simap.h"
+
+struct desired_table;
+struct host_view;
+struct model;
+struct svec;
+
+/* OpenFlow tables of the pipeline. */
+enum pipeline_table {
+    PIPELINE_T_CLASSIFY = 0,
+    PIPELINE_T_PORT_SECURITY = 5,
+    PIPELINE_T_EGRESS_CT = 10,
+    PIPELINE_T_EGRESS_SG = 15,
+    PIPELINE_T_DISPATCH = 20,
+    PIPELINE_T_ARP = 25,
+    PIPELINE_T_DHCP = 30,
+    PIPELINE_T_METADATA = 35,
+    PIPELINE_T_METADATA_OUT = 36,
+    PIPELINE_T_METADATA_REPLY = 37,
+    PIPELINE_T_L3 = 40,
+    PIPELINE_T_L2 = 45,
+    PIPELINE_T_INGRESS_CT = 50,
+    PIPELINE_T_INGRESS_SG = 55,
+    PIPELINE_T_OUTPUT = 60,
+};
+
+/* Facts about this host that are not in the model: all owned by the caller
+ * and only read by the pipeline. */
+struct pipeline_facts {
+    struct simap port_ofports;  /* Port id -> ofport of its local
+                                 * interface; a local port missing here gets
+                                 * no flows. */
+    struct simap tunnel_ofports;    /* Remote tunnel IP ("10.0.0.3") ->
+                                     * ofport of its vxlan port. */
+    struct simap patch_ofports; /* Physical network -> ofport of the patch
+                                 * port toward its provider bridge. */
+    struct simap ct_zones;      /* Subnet id -> conntrack zone (1..65535). */
+    struct simap conj_ids;      /* "port-id/direction" -> conjunction id;
+                                 * used by the security-group stage. */
+    uint32_t metadata_ofport;   /* Metadata tap's ofport, 0 if none. */
+    struct eth_addr metadata_mac;       /* Metadata tap's MAC. */
+    uint16_t metadata_port;     /* TCP port of the metadata proxy. */
+};
+
+void pipeline_facts_init(struct pipeline_facts *);
+void pipeline_facts_destroy(struct pipeline_facts *);
+
+void pipeline_compute(const struct model *, const struct host_view *,
+                      const struct pipeline_facts *,
+                      struct desired_table *, struct svec *warnings);
+
+/* The tables the agent owns: every flow in them that the agent did not put
+ * there is removed. */
+bool pipeline_owns_table(uint8_t table_id);
+
+#endif /* lib/pipeline.h */

@@ -1,0 +1,171 @@
+/*
+ * Copyright (c) 2026 The jstack-agent authors.
+ *
+ * Licensed under the Apache License, Version 2.0.
+ */
+
+#include <config.h>
+
+#include "settings.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "packets.h"
+#include "smap.h"
+#include "svec.h"
+#include "util.h"
+
+/* Every setting the agent knows, in the order messages list them. */
+static const struct settings_key keys[] = {
+    { "jstack-controller", "controller", true, NULL,
+      "https://ctl:8443/v1/subnets?host=10.10.10.2" },
+    { "jstack-encap-ip", "encap-ip", true, NULL, "10.10.10.2" },
+    { "jstack-bridge", "bridge", false, "br0", "br0" },
+    { "jstack-bridge-mappings", "bridge-mappings", false, "",
+      "provider:br-provider" },
+    { "jstack-metadata-url", "metadata-url", false, "",
+      "http://169.254.169.254" },
+    { "jstack-metadata-secret", "metadata-secret", false, "", "s3cret" },
+    { "jstack-metadata-port", "metadata-port", false, "8848", "8848" },
+    { "jstack-poll-interval", "poll-interval", false, "5000", "5000" },
+};
+
+/* Returns the table of known settings and stores its size in '*n'.  The
+ * table is static and must not be freed. */
+const struct settings_key *
+settings_keys(size_t *n)
+{
+    *n = ARRAY_SIZE(keys);
+    return keys;
+}
+
+/* Returns the value of 'key': from 'overrides' if set there, else from
+ * 'external_ids', else its default (NULL for a required setting).  The
+ * result points into one of the smaps or the static table. */
+static const char *
+settings_lookup(const struct settings_key *key,
+                const struct smap *external_ids,
+                const struct smap *overrides)
+{
+    const char *value = overrides ? smap_get(overrides, key->key) : NULL;
+    if (!value || !*value) {
+        value = external_ids ? smap_get(external_ids, key->key) : NULL;
+    }
+    if (!value || !*value) {
+        value = key->default_value;
+    }
+    return value;
+}
+
+/* Parses 'value' of 'key' as an integer in [min, max] into '*out'.  On
+ * failure adds a message naming the setting to 'problems'. */
+static void
+settings_parse_uint(const struct settings_key *key, const char *value,
+                    unsigned int min, unsigned int max, unsigned int *out,
+                    struct svec *problems)
+{
+    char *end;
+    unsigned long n = strtoul(value, &end, 10);
+    if (*value < '0' || *value > '9' || *end || n < min || n > max) {
+        svec_add_nocopy(problems, xasprintf(
+                            "setting %s: \"%s\" is not an integer between "
+                            "%u and %u", key->key, value, min, max));
+        return;
+    }
+    *out = n;
+}
+
+/* Resolves every setting from 'external_ids' (the Open_vSwitch row's) and
+ * 'overrides' (the command line's, keyed like external_ids; either may be
+ * NULL) into 'settings', which the caller must later free with
+ * settings_destroy() whatever the result.
+ *
+ * Returns true if every required setting is present and every value is
+ * valid.  Otherwise returns false and adds to 'problems' one message per
+ * missing or invalid setting, each naming the setting and how to set it. */
+bool
+settings_resolve(const struct smap *external_ids,
+                 const struct smap *overrides,
+                 struct settings *settings, struct svec *problems)
+{
+    size_t n_problems = problems->n;
+
+    memset(settings, 0, sizeof *settings);
+    for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+        const struct settings_key *key = &keys[i];
+        const char *value = settings_lookup(key, external_ids, overrides);
+        if (!value) {
+            svec_add_nocopy(problems, xasprintf(
+                                "setting %s is missing: set it with "
+                                "\"ovs-vsctl set Open_vSwitch . "
+                                "external_ids:%s=%s\" or start the agent "
+                                "with --%s=%s", key->key, key->key,
+                                key->example, key->option, key->example));
+            continue;
+        }
+
+        if (!strcmp(key->key, "jstack-controller")) {
+            settings->controller = xstrdup(value);
+        } else if (!strcmp(key->key, "jstack-encap-ip")) {
+            settings->encap_ip = xstrdup(value);
+            if (!ip_parse(value, &settings->encap_ip_be)
+                || !settings->encap_ip_be) {
+                svec_add_nocopy(problems, xasprintf(
+                                    "setting %s: \"%s\" is not an IPv4 "
+                                    "address", key->key, value));
+            }
+        } else if (!strcmp(key->key, "jstack-bridge")) {
+            settings->bridge = xstrdup(value);
+        } else if (!strcmp(key->key, "jstack-bridge-mappings")) {
+            settings->bridge_mappings = xstrdup(value);
+        } else if (!strcmp(key->key, "jstack-metadata-url")) {
+            settings->metadata_url = xstrdup(value);
+        } else if (!strcmp(key->key, "jstack-metadata-secret")) {
+            settings->metadata_secret = xstrdup(value);
+        } else if (!strcmp(key->key, "jstack-metadata-port")) {
+            settings_parse_uint(key, value, 1, 65535,
+                                &settings->metadata_port, problems);
+        } else if (!strcmp(key->key, "jstack-poll-interval")) {
+            settings_parse_uint(key, value, 100, 3600 * 1000,
+                                &settings->poll_interval, problems);
+        } else {
+            OVS_NOT_REACHED();
+        }
+    }
+    return problems->n == n_problems;
+}
+
+/* Frees the strings of 'settings' (not 'settings' itself). */
+void
+settings_destroy(struct settings *settings)
+{
+    free(settings->controller);
+    free(settings->encap_ip);
+    free(settings->bridge);
+    free(settings->bridge_mappings);
+    free(settings->metadata_url);
+    free(settings->metadata_secret);
+    memset(settings, 0, sizeof *settings);
+}
+
+/* Compares two possibly NULL strings. */
+static bool
+settings_str_equal(const char *a, const char *b)
+{
+    return a && b ? !strcmp(a, b) : a == b;
+}
+
+/* Returns true if 'a' and 'b' hold the same values. */
+bool
+settings_equal(const struct settings *a, const struct settings *b)
+{
+    return (settings_str_equal(a->controller, b->controller)
+            && settings_str_equal(a->encap_ip, b->encap_ip)
+            && settings_str_equal(a->bridge, b->bridge)
+            && settings_str_equal(a->bridge_mappings, b->bridge_mappings)
+            && settings_str_equal(a->metadata_url, b->metadata_url)
+            && settings_str_equal(a->metadata_secret, b->metadata_secret)
+            && a->metadata_port == b->metadata_port
+            && a->poll_interval == b->poll_interval);
+}

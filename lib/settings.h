@@ -1,0 +1,52 @@
+/*
+ * Copyright (c) 2026 The jstack-agent authors.
+ *
+ * Licensed under the Apache License, Version 2.0.
+ */
+
+#ifndef JSTACK_SETTINGS_H
+#define JSTACK_SETTINGS_H 1
+
+/* The agent's settings (DESIGN.md section 3): read from the local OVSDB
+ * Open_vSwitch row's external_ids, each overridable on the command line.
+ *
+ * settings_resolve() is pure: the caller supplies both sources as smaps. */
+
+#include <stdbool.h>
+#include "openvswitch/types.h"
+
+struct smap;
+struct svec;
+
+/* Resolved settings.  Every string is owned by the struct. */
+struct settings {
+    char *controller;           /* jstack-controller: desired-state URL. */
+    char *encap_ip;             /* jstack-encap-ip, dotted quad. */
+    ovs_be32 encap_ip_be;       /* The same, parsed. */
+    char *bridge;               /* jstack-bridge: integration bridge. */
+    char *bridge_mappings;      /* jstack-bridge-mappings, "" if none. */
+    char *metadata_url;         /* jstack-metadata-url, "" if none. */
+    char *metadata_secret;      /* jstack-metadata-secret, "" if none. */
+    unsigned int metadata_port; /* jstack-metadata-port, default 8848. */
+    unsigned int poll_interval; /* jstack-poll-interval, milliseconds. */
+};
+
+/* One known setting: its external_ids key, command-line option, whether it
+ * is required, its default and a hint of its value for messages. */
+struct settings_key {
+    const char *key;            /* "jstack-encap-ip". */
+    const char *option;         /* "encap-ip" (as --encap-ip=VALUE). */
+    bool required;              /* No default: the agent waits for it. */
+    const char *default_value;  /* NULL when required. */
+    const char *example;        /* A value that shows the syntax. */
+};
+
+const struct settings_key *settings_keys(size_t *n);
+
+bool settings_resolve(const struct smap *external_ids,
+                      const struct smap *overrides,
+                      struct settings *, struct svec *problems);
+void settings_destroy(struct settings *);
+bool settings_equal(const struct settings *, const struct settings *);
+
+#endif /* lib/settings.h */

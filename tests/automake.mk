@@ -1,0 +1,16 @@
+# tests/: Check unit tests (tier 1), functional tests against a sandbox
+# ovs-vswitchd (tier 2), system tests with namespaces (tier 3).
+check_PROGRAMS += tests/unit/check-unit
+tests_unit_check_unit_SOURCES = \
+	tests/unit/main.c \
+	tests/unit/suites.h \
+	tests/unit/test-settings.c
+tests_unit_check_unit_CPPFLAGS = $(AM_CPPFLAGS) $(CHECK_CFLAGS) \
+	-DTEST_SRCDIR='"$(abs_top_srcdir)/tests"'
+tests_unit_check_unit_LDADD = lib/libjstack.a $(OVS_LIBS) $(CHECK_LIBS)
+
+# "make check" runs every tier through one runner, which prints the one
+# summary line "N passed, N failed".
+check-local: $(check_PROGRAMS) $(sbin_PROGRAMS)
+	$(SHELL) $(top_srcdir)/tests/run-tests.sh \
+		--srcdir "$(abs_top_srcdir)" --builddir "$(abs_top_builddir)"

@@ -1,0 +1,148 @@
+/*
+ * Copyright (c) 2026 The jstack-agent authors.
+ *
+ * Licensed under the Apache License, Version 2.0.
+ */
+
+#include <config.h>
+
+#include "settings.h"
+
+#include "smap.h"
+#include "suites.h"
+#include "svec.h"
+
+/* The settings of a complete external_ids resolve, defaults filled in. */
+START_TEST(test_settings_complete)
+{
+    struct smap ids = SMAP_INITIALIZER(&ids);
+    smap_add(&ids, "jstack-controller", "file:///tmp/doc.json");
+    smap_add(&ids, "jstack-encap-ip", "10.10.10.2");
+
+    struct settings settings;
+    struct svec problems = SVEC_EMPTY_INITIALIZER;
+    ck_assert(settings_resolve(&ids, NULL, &settings, &problems));
+    ck_assert_uint_eq(problems.n, 0);
+    ck_assert_str_eq(settings.controller, "file:///tmp/doc.json");
+    ck_assert_str_eq(settings.encap_ip, "10.10.10.2");
+    ck_assert_uint_eq(settings.encap_ip_be, htonl(0x0a0a0a02));
+    ck_assert_str_eq(settings.bridge, "br0");
+    ck_assert_str_eq(settings.bridge_mappings, "");
+    ck_assert_uint_eq(settings.metadata_port, 8848);
+    ck_assert_uint_eq(settings.poll_interval, 5000);
+
+    settings_destroy(&settings);
+    svec_destroy(&problems);
+    smap_destroy(&ids);
+}
+END_TEST
+
+/* A command-line override wins over external_ids. */
+START_TEST(test_settings_override)
+{
+    struct smap ids = SMAP_INITIALIZER(&ids);
+    struct smap overrides = SMAP_INITIALIZER(&overrides);
+    smap_add(&ids, "jstack-controller", "http://a/");
+    smap_add(&ids, "jstack-encap-ip", "10.0.0.1");
+    smap_add(&ids, "jstack-bridge", "br-int");
+    smap_add(&overrides, "jstack-bridge", "br-test");
+
+    struct settings settings;
+    struct svec problems = SVEC_EMPTY_INITIALIZER;
+    ck_assert(settings_resolve(&ids, &overrides, &settings, &problems));
+    ck_assert_str_eq(settings.bridge, "br-test");
+
+    settings_destroy(&settings);
+    svec_destroy(&problems);
+    smap_destroy(&ids);
+    smap_destroy(&overrides);
+}
+END_TEST
+
+/* A missing required setting is named, with how to set it. */
+START_TEST(test_settings_missing)
+{
+    struct smap ids = SMAP_INITIALIZER(&ids);
+    smap_add(&ids, "jstack-controller", "http://a/");
+
+    struct settings settings;
+    struct svec problems = SVEC_EMPTY_INITIALIZER;
+    ck_assert(!settings_resolve(&ids, NULL, &settings, &problems));
+    ck_assert_uint_eq(problems.n, 1);
+    ck_assert_str_eq(problems.names[0],
+                     "setting jstack-encap-ip is missing: set it with "
+                     "\"ovs-vsctl set Open_vSwitch . "
+                     "external_ids:jstack-encap-ip=10.10.10.2\" or start "
+                     "the agent with --encap-ip=10.10.10.2");
+
+    settings_destroy(&settings);
+    svec_destroy(&problems);
+    smap_destroy(&ids);
+}
+END_TEST
+
+/* Invalid values are reported by setting name. */
+START_TEST(test_settings_invalid)
+{
+    struct smap ids = SMAP_INITIALIZER(&ids);
+    smap_add(&ids, "jstack-controller", "http://a/");
+    smap_add(&ids, "jstack-encap-ip", "10.0.0.256");
+    smap_add(&ids, "jstack-metadata-port", "70000");
+    smap_add(&ids, "jstack-poll-interval", "soon");
+
+    struct settings settings;
+    struct svec problems = SVEC_EMPTY_INITIALIZER;
+    ck_assert(!settings_resolve(&ids, NULL, &settings, &problems));
+    ck_assert_uint_eq(problems.n, 3);
+    ck_assert_str_eq(problems.names[0], "setting jstack-encap-ip: "
+                     "\"10.0.0.256\" is not an IPv4 address");
+    ck_assert_str_eq(problems.names[1], "setting jstack-metadata-port: "
+                     "\"70000\" is not an integer between 1 and 65535");
+    ck_assert_str_eq(problems.names[2], "setting jstack-poll-interval: "
+                     "\"soon\" is not an integer between 100 and 3600000");
+
+    settings_destroy(&settings);
+    svec_destroy(&problems);
+    smap_destroy(&ids);
+}
+END_TEST
+
+/* settings_equal() sees a change of any value. */
+START_TEST(test_settings_equal)
+{
+    struct smap ids = SMAP_INITIALIZER(&ids);
+    smap_add(&ids, "jstack-controller", "http://a/");
+    smap_add(&ids, "jstack-encap-ip", "10.0.0.1");
+
+    struct settings a, b;
+    struct svec problems = SVEC_EMPTY_INITIALIZER;
+    ck_assert(settings_resolve(&ids, NULL, &a, &problems));
+    ck_assert(settings_resolve(&ids, NULL, &b, &problems));
+    ck_assert(settings_equal(&a, &b));
+    settings_destroy(&b);
+
+    smap_replace(&ids, "jstack-poll-interval", "1000");
+    ck_assert(settings_resolve(&ids, NULL, &b, &problems));
+    ck_assert(!settings_equal(&a, &b));
+
+    settings_destroy(&a);
+    settings_destroy(&b);
+    svec_destroy(&problems);
+    smap_destroy(&ids);
+}
+END_TEST
+
+Suite *
+test_settings_suite(void)
+{
+    Suite *suite = suite_create("settings");
+    TCase *tc = tcase_create("resolve");
+
+    tcase_add_test(tc, test_settings_complete);
+    tcase_add_test(tc, test_settings_override);
+    tcase_add_test(tc, test_settings_missing);
+    tcase_add_test(tc, test_settings_invalid);
+    tcase_add_test(tc, test_settings_equal);
+    suite_add_tcase(suite, tc);
+    return suite;
+}
