@@ -48,7 +48,7 @@ main(int argc, char *argv[])
     struct unixctl_server *unixctl;
     bool exiting = false;
 
-    set_program_name(argv[0]);
+    ovs_set_program_name(argv[0], JSTACK_VERSION);
     ovs_cmdl_proctitle_init(argc, argv);
     service_start(&argc, &argv);
     parse_options(argc, argv, &options);
@@ -114,9 +114,9 @@ enum {
     OPT_UNIXCTL,
     OPT_STATE_DIR,
     OPT_SWITCH,
-    OPT_SETTING,            /* First of the settings' options. */
-    VLOG_OPTION_ENUMS = OPT_SETTING + 32,
+    VLOG_OPTION_ENUMS,
     DAEMON_OPTION_ENUMS,
+    OPT_SETTING,            /* First of the settings' options, one each. */
 };
 
 /* Parses the command line into 'options'. */

@@ -9,6 +9,10 @@ tests_unit_check_unit_CPPFLAGS = $(AM_CPPFLAGS) $(CHECK_CFLAGS) \
 	-DTEST_SRCDIR='"$(abs_top_srcdir)/tests"'
 tests_unit_check_unit_LDADD = lib/libjstack.a $(OVS_LIBS) $(CHECK_LIBS)
 
+# Builds what the tests run, without running them.
+.PHONY: check-programs
+check-programs: $(check_PROGRAMS) $(sbin_PROGRAMS)
+
 # "make check" runs every tier through one runner, which prints the one
 # summary line "N passed, N failed".
 check-local: $(check_PROGRAMS) $(sbin_PROGRAMS)

@@ -1,0 +1,54 @@
+#!/bin/bash
+# Prepares a fresh Debian 12 machine and builds jstack-agent: installs the
+# Debian packages it needs (when missing), builds libopenvswitch from
+# openvswitch-source into a cache (once), then configures and builds the
+# agent in _build/.  Prints the build directory as its last line.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+
+packages=(
+    # Build.
+    gcc make autoconf automake libtool pkg-config python3
+    # Open vSwitch: the library's source, and the daemons and tools the
+    # functional and system tests run.
+    openvswitch-source openvswitch-switch openvswitch-common
+    libssl-dev libunbound-dev
+    # The agent's own dependencies.
+    libcurl4-openssl-dev libmicrohttpd-dev libsystemd-dev check
+    # Fuzzing (libFuzzer) and the system tests' tools.
+    clang iproute2 tcpdump netcat-openbsd curl procps
+)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null \
+        | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing ${missing[*]}" >&2
+    if [ "$(id -u)" != 0 ]; then
+        echo "setup: run as root (or with sudo) to install packages" >&2
+        exit 1
+    fi
+    apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+        --no-install-recommends "${missing[@]}" >&2
+fi
+
+ovs_options=$("$top/scripts/build-ovs.sh")
+
+cd "$top"
+if [ ! -x configure ] || [ configure.ac -nt configure ] \
+   || [ Makefile.am -nt configure ]; then
+    autoreconf -fi >&2
+fi
+build=$top/_build
+mkdir -p "$build"
+cd "$build"
+# shellcheck disable=SC2086
+if [ ! -f Makefile ] || [ "$top/configure" -nt Makefile ] \
+   || ! grep -q -- "${ovs_options##* }" config.log 2>/dev/null; then
+    "$top/configure" $ovs_options >configure.out 2>&1 \
+        || { tail -30 configure.out >&2; exit 1; }
+fi
+make -j"$(nproc)" all check-programs >&2
+echo "$build"
