@@ -1,3 +1,15 @@
 # bench/: benchmarks ("make bench"); they measure, they do not test.
+# They are built only by "make bench" (EXTRA_PROGRAMS), never by "make".
+EXTRA_PROGRAMS = bench/bench-pipeline
+bench_bench_pipeline_SOURCES = bench/bench-pipeline.c
+bench_bench_pipeline_LDADD = lib/libjstack.a $(OVS_LIBS)
+CLEANFILES += bench/bench-pipeline
+
+# Ports of the document synthesized by bench-pipeline, one run each.
+BENCH_PIPELINE_SIZES = 1000 10000 50000
+
 .PHONY: bench
-bench:
+bench: bench/bench-pipeline
+	@for n in $(BENCH_PIPELINE_SIZES); do \
+		bench/bench-pipeline $$n 20 50 || exit 1; \
+	done

@@ -1,5 +1,24 @@
 # lib/: pure logic (no sockets, no clock), linked by the agent and the tests.
 noinst_LIBRARIES += lib/libjstack.a
 lib_libjstack_a_SOURCES = \
+	lib/desired.c \
+	lib/desired.h \
+	lib/pipeline.c \
+	lib/pipeline.h \
+	lib/pipeline-private.h \
+	lib/pipeline-arp.c \
+	lib/pipeline-classify.c \
+	lib/pipeline-dispatch.c \
+	lib/pipeline-groups.c \
+	lib/pipeline-l2.c \
+	lib/pipeline-l3.c \
+	lib/pipeline-meters.c \
+	lib/pipeline-output.c \
+	lib/pipeline-port-security.c \
+	lib/pipeline-punt.c \
+	lib/host-view.c \
+	lib/host-view.h \
+	lib/model.c \
+	lib/model.h \
 	lib/settings.c \
 	lib/settings.h

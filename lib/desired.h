@@ -23,6 +23,8 @@
 #include "openvswitch/ofp-actions.h"
 
 struct ds;
+struct ofputil_group_mod;
+struct ofputil_meter_config;
 
 /* Cookie layout: which stage made a flow, and for which object.
  *
@@ -109,6 +111,27 @@ bool desired_flow_actions_equal(const struct desired_flow *,
                                 const struct desired_flow *);
 
 void desired_flow_format(const struct desired_flow *, struct ds *);
+void desired_format_group_spec(struct ds *, const struct ofputil_group_mod *);
+void desired_format_meter_spec(struct ds *,
+                               const struct ofputil_meter_config *);
 void desired_table_format(const struct desired_table *, struct ds *);
+
+/* Editing a table entry by entry: ofctrl keeps its mirror of the switch
+ * with these. */
+struct desired_flow *desired_flow_clone(const struct desired_flow *);
+void desired_flow_destroy(struct desired_flow *);
+void desired_table_insert_flow(struct desired_table *, struct desired_flow *);
+void desired_table_remove_flow(struct desired_table *,
+                               const struct desired_flow *);
+const struct desired_group *desired_table_find_group(
+    const struct desired_table *, uint32_t group_id);
+void desired_table_set_group(struct desired_table *, uint32_t group_id,
+                             const char *spec);
+void desired_table_remove_group(struct desired_table *, uint32_t group_id);
+const struct desired_meter *desired_table_find_meter(
+    const struct desired_table *, uint32_t meter_id);
+void desired_table_set_meter(struct desired_table *, uint32_t meter_id,
+                             const char *spec);
+void desired_table_remove_meter(struct desired_table *, uint32_t meter_id);
 
 #endif /* lib/desired.h */

@@ -56,7 +56,7 @@ struct model_address_pair {
 
 /* A port of a subnet: a VM, a gateway or the DHCP port. */
 struct model_port {
-    char *id;                   /* Owned.  Unique within the document. */
+    char *id;                   /* Owned.  Unique within its subnet. */
     int64_t version;
     ovs_be32 fixed_ip;          /* Inside the subnet's 'network'. */
     char *device_id;            /* Owned.  OVS interface name, may be "". */
@@ -128,6 +128,7 @@ char *model_parse(const char *text, const struct model *previous,
                   struct model **modelp, struct svec *errors)
     OVS_WARN_UNUSED_RESULT;
 void model_destroy(struct model *);
+struct model *model_clone(const struct model *);
 
 const struct model_subnet *model_find_subnet(const struct model *,
                                              const char *id);

@@ -29,6 +29,14 @@ static const struct settings_key keys[] = {
     { "jstack-metadata-secret", "metadata-secret", false, "", "s3cret" },
     { "jstack-metadata-port", "metadata-port", false, "8848", "8848" },
     { "jstack-poll-interval", "poll-interval", false, "5000", "5000" },
+    { "jstack-controller-timeout", "controller-timeout", false, "10000",
+      "10000" },
+    { "jstack-controller-ca-file", "controller-ca-file", false, "",
+      "/etc/jstack-agent/ca.pem" },
+    { "jstack-controller-cert", "controller-cert", false, "",
+      "/etc/jstack-agent/agent-cert.pem" },
+    { "jstack-controller-key", "controller-key", false, "",
+      "/etc/jstack-agent/agent-key.pem" },
 };
 
 /* Returns the table of known settings and stores its size in '*n'.  The
@@ -129,9 +137,27 @@ settings_resolve(const struct smap *external_ids,
         } else if (!strcmp(key->key, "jstack-poll-interval")) {
             settings_parse_uint(key, value, 100, 3600 * 1000,
                                 &settings->poll_interval, problems);
+        } else if (!strcmp(key->key, "jstack-controller-timeout")) {
+            settings_parse_uint(key, value, 100, 600 * 1000,
+                                &settings->controller_timeout, problems);
+        } else if (!strcmp(key->key, "jstack-controller-ca-file")) {
+            settings->controller_ca_file = xstrdup(value);
+        } else if (!strcmp(key->key, "jstack-controller-cert")) {
+            settings->controller_cert = xstrdup(value);
+        } else if (!strcmp(key->key, "jstack-controller-key")) {
+            settings->controller_key = xstrdup(value);
         } else {
             OVS_NOT_REACHED();
         }
+    }
+
+    /* A private key is useless without its certificate; a certificate alone
+     * may hold its key too. */
+    if (settings->controller_key && settings->controller_key[0]
+        && settings->controller_cert && !settings->controller_cert[0]) {
+        svec_add(problems, "setting jstack-controller-key is set but "
+                 "jstack-controller-cert is not: set both, or only "
+                 "jstack-controller-cert to a file holding both");
     }
     return problems->n == n_problems;
 }
@@ -146,6 +172,9 @@ settings_destroy(struct settings *settings)
     free(settings->bridge_mappings);
     free(settings->metadata_url);
     free(settings->metadata_secret);
+    free(settings->controller_ca_file);
+    free(settings->controller_cert);
+    free(settings->controller_key);
     memset(settings, 0, sizeof *settings);
 }
 
@@ -167,5 +196,10 @@ settings_equal(const struct settings *a, const struct settings *b)
             && settings_str_equal(a->metadata_url, b->metadata_url)
             && settings_str_equal(a->metadata_secret, b->metadata_secret)
             && a->metadata_port == b->metadata_port
-            && a->poll_interval == b->poll_interval);
+            && a->poll_interval == b->poll_interval
+            && a->controller_timeout == b->controller_timeout
+            && settings_str_equal(a->controller_ca_file,
+                                  b->controller_ca_file)
+            && settings_str_equal(a->controller_cert, b->controller_cert)
+            && settings_str_equal(a->controller_key, b->controller_key));
 }

@@ -29,6 +29,15 @@ struct settings {
     char *metadata_secret;      /* jstack-metadata-secret, "" if none. */
     unsigned int metadata_port; /* jstack-metadata-port, default 8848. */
     unsigned int poll_interval; /* jstack-poll-interval, milliseconds. */
+    unsigned int controller_timeout;    /* jstack-controller-timeout: ms a
+                                         * controller request may take. */
+    char *controller_ca_file;   /* jstack-controller-ca-file: CA bundle that
+                                 * verifies the controller, "" for the
+                                 * system's. */
+    char *controller_cert;      /* jstack-controller-cert: client
+                                 * certificate (PEM), "" if none. */
+    char *controller_key;       /* jstack-controller-key: its private key
+                                 * (PEM), "" to use 'controller_cert'. */
 };
 
 /* One known setting: its external_ids key, command-line option, whether it

@@ -2,12 +2,21 @@
 # ovs-vswitchd (tier 2), system tests with namespaces (tier 3).
 check_PROGRAMS += tests/unit/check-unit
 tests_unit_check_unit_SOURCES = \
+	tests/unit/test-desired.c \
+	tests/unit/test-pipeline.c \
+	tests/unit/test-host-view.c \
+	tests/unit/test-model.c \
 	tests/unit/main.c \
 	tests/unit/suites.h \
 	tests/unit/test-settings.c
 tests_unit_check_unit_CPPFLAGS = $(AM_CPPFLAGS) $(CHECK_CFLAGS) \
 	-DTEST_SRCDIR='"$(abs_top_srcdir)/tests"'
 tests_unit_check_unit_LDADD = lib/libjstack.a $(OVS_LIBS) $(CHECK_LIBS)
+
+# Prints the pipeline of one host, for tests/functional/test-pipeline-trace.
+check_PROGRAMS += tests/pipeline-dump
+tests_pipeline_dump_SOURCES = tests/pipeline-dump.c
+tests_pipeline_dump_LDADD = lib/libjstack.a $(OVS_LIBS)
 
 # Builds what the tests run, without running them.
 .PHONY: check-programs

@@ -22,7 +22,11 @@ const char *test_path(const char *relative);
 char *test_read_file(const char *relative);
 
 #define UNIT_SUITES                             \
-    UNIT_SUITE(test_settings_suite)
+    UNIT_SUITE(test_settings_suite)             \
+    UNIT_SUITE(test_model_suite)                \
+    UNIT_SUITE(test_host_view_suite)            \
+    UNIT_SUITE(test_desired_suite)              \
+    UNIT_SUITE(test_pipeline_suite)
 
 #define UNIT_SUITE(NAME) Suite *NAME(void);
 UNIT_SUITES

@@ -30,6 +30,10 @@ START_TEST(test_settings_complete)
     ck_assert_str_eq(settings.bridge_mappings, "");
     ck_assert_uint_eq(settings.metadata_port, 8848);
     ck_assert_uint_eq(settings.poll_interval, 5000);
+    ck_assert_uint_eq(settings.controller_timeout, 10000);
+    ck_assert_str_eq(settings.controller_ca_file, "");
+    ck_assert_str_eq(settings.controller_cert, "");
+    ck_assert_str_eq(settings.controller_key, "");
 
     settings_destroy(&settings);
     svec_destroy(&problems);
@@ -107,6 +111,47 @@ START_TEST(test_settings_invalid)
 }
 END_TEST
 
+/* The controller's TLS files and timeout resolve; a certificate may come
+ * without a separate key, but a key needs its certificate. */
+START_TEST(test_settings_controller_tls)
+{
+    struct smap ids = SMAP_INITIALIZER(&ids);
+    smap_add(&ids, "jstack-controller", "https://ctl:8443/v1/subnets");
+    smap_add(&ids, "jstack-encap-ip", "10.0.0.1");
+    smap_add(&ids, "jstack-controller-ca-file", "/etc/ca.pem");
+    smap_add(&ids, "jstack-controller-cert", "/etc/cert.pem");
+    smap_add(&ids, "jstack-controller-timeout", "2500");
+
+    struct settings settings;
+    struct svec problems = SVEC_EMPTY_INITIALIZER;
+    ck_assert(settings_resolve(&ids, NULL, &settings, &problems));
+    ck_assert_str_eq(settings.controller_ca_file, "/etc/ca.pem");
+    ck_assert_str_eq(settings.controller_cert, "/etc/cert.pem");
+    ck_assert_str_eq(settings.controller_key, "");
+    ck_assert_uint_eq(settings.controller_timeout, 2500);
+    settings_destroy(&settings);
+
+    smap_replace(&ids, "jstack-controller-key", "/etc/key.pem");
+    ck_assert(settings_resolve(&ids, NULL, &settings, &problems));
+    ck_assert_str_eq(settings.controller_key, "/etc/key.pem");
+    settings_destroy(&settings);
+
+    smap_remove(&ids, "jstack-controller-cert");
+    smap_replace(&ids, "jstack-controller-timeout", "50");
+    ck_assert(!settings_resolve(&ids, NULL, &settings, &problems));
+    ck_assert_uint_eq(problems.n, 2);
+    ck_assert_str_eq(problems.names[0], "setting jstack-controller-timeout: "
+                     "\"50\" is not an integer between 100 and 600000");
+    ck_assert_str_eq(problems.names[1], "setting jstack-controller-key is "
+                     "set but jstack-controller-cert is not: set both, or "
+                     "only jstack-controller-cert to a file holding both");
+
+    settings_destroy(&settings);
+    svec_destroy(&problems);
+    smap_destroy(&ids);
+}
+END_TEST
+
 /* settings_equal() sees a change of any value. */
 START_TEST(test_settings_equal)
 {
@@ -122,6 +167,12 @@ START_TEST(test_settings_equal)
     settings_destroy(&b);
 
     smap_replace(&ids, "jstack-poll-interval", "1000");
+    ck_assert(settings_resolve(&ids, NULL, &b, &problems));
+    ck_assert(!settings_equal(&a, &b));
+    settings_destroy(&b);
+
+    smap_replace(&ids, "jstack-poll-interval", "5000");
+    smap_replace(&ids, "jstack-controller-ca-file", "/etc/ca.pem");
     ck_assert(settings_resolve(&ids, NULL, &b, &problems));
     ck_assert(!settings_equal(&a, &b));
 
@@ -142,6 +193,7 @@ test_settings_suite(void)
     tcase_add_test(tc, test_settings_override);
     tcase_add_test(tc, test_settings_missing);
     tcase_add_test(tc, test_settings_invalid);
+    tcase_add_test(tc, test_settings_controller_tls);
     tcase_add_test(tc, test_settings_equal);
     suite_add_tcase(suite, tc);
     return suite;

@@ -1,0 +1,592 @@
+/*
+ * Copyright (c) 2026 The jstack-agent authors.
+ *
+ * Licensed under the Apache License, Version 2.0.
+ */
+
+#include <config.h>
+
+#include "desired.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "byte-order.h"
+#include "hash.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/ofp-flow.h"
+#include "openvswitch/ofp-group.h"
+#include "openvswitch/ofp-meter.h"
+#include "openvswitch/ofp-protocol.h"
+#include "openvswitch/util.h"
+#include "util.h"
+
+/* Returns the cookie of a flow made by 'stage' for the object named
+ * 'object_id' (a subnet or port id; "" for flows that belong to no object).
+ * See the layout in desired.h. */
+uint64_t
+desired_cookie(enum desired_stage stage, const char *object_id)
+{
+    return (DESIRED_COOKIE_MAGIC << 48)
+           | ((uint64_t) (stage & 0xff) << 40)
+           | hash_string(object_id, 0);
+}
+
+/* Hash of a flow's identity (table, priority, match) in a desired_table. */
+static uint32_t
+desired_flow_hash(uint8_t table_id, uint16_t priority,
+                  const struct minimatch *match)
+{
+    return hash_int(((uint32_t) table_id << 16) | priority,
+                    minimatch_hash(match, 0));
+}
+
+/* Initializes 't' as an empty table. */
+void
+desired_table_init(struct desired_table *t)
+{
+    hmap_init(&t->flows);
+    hmap_init(&t->groups);
+    hmap_init(&t->meters);
+}
+
+/* Frees 'f' and everything it owns.  'f' must already be out of its hmap. */
+void
+desired_flow_destroy(struct desired_flow *f)
+{
+    minimatch_destroy(&f->match);
+    free(f->ofpacts);
+    free(f);
+}
+
+/* Removes and frees every flow, group and meter of 't', which stays
+ * usable. */
+void
+desired_table_clear(struct desired_table *t)
+{
+    struct desired_flow *f;
+    HMAP_FOR_EACH_POP (f, node, &t->flows) {
+        desired_flow_destroy(f);
+    }
+
+    struct desired_group *g;
+    HMAP_FOR_EACH_POP (g, node, &t->groups) {
+        free(g->spec);
+        free(g);
+    }
+
+    struct desired_meter *m;
+    HMAP_FOR_EACH_POP (m, node, &t->meters) {
+        free(m->spec);
+        free(m);
+    }
+}
+
+/* Frees everything 't' owns. */
+void
+desired_table_destroy(struct desired_table *t)
+{
+    if (t) {
+        desired_table_clear(t);
+        hmap_destroy(&t->flows);
+        hmap_destroy(&t->groups);
+        hmap_destroy(&t->meters);
+    }
+}
+
+/* Returns the flow of 't' with exactly this table, priority and match, or
+ * NULL if there is none. */
+struct desired_flow *
+desired_table_find_flow(const struct desired_table *t, uint8_t table_id,
+                        uint16_t priority, const struct minimatch *match)
+{
+    struct desired_flow *f;
+    HMAP_FOR_EACH_WITH_HASH (f, node,
+                             desired_flow_hash(table_id, priority, match),
+                             &t->flows) {
+        if (f->table_id == table_id && f->priority == priority
+            && minimatch_equal(&f->match, match)) {
+            return f;
+        }
+    }
+    return NULL;
+}
+
+/* Returns 'f''s actions as OVS prints them, in a malloc()ed string. */
+static char *
+desired_flow_actions_text(const struct desired_flow *f)
+{
+    struct ds s = DS_EMPTY_INITIALIZER;
+    struct ofpact_format_params fp = { .s = &s };
+    ofpacts_format(f->ofpacts, f->ofpacts_len, &fp);
+    return ds_steal_cstr(&s);
+}
+
+/* Returns true if 'a' and 'b' have the same actions (cookies are not
+ * compared).  Actions are compared as OVS prints them: ofpacts_equal()
+ * compares bytes, and OVS leaves the padding inside some actions (e.g.
+ * set_field) uninitialized. */
+bool
+desired_flow_actions_equal(const struct desired_flow *a,
+                           const struct desired_flow *b)
+{
+    char *ta = desired_flow_actions_text(a);
+    char *tb = desired_flow_actions_text(b);
+    bool equal = !strcmp(ta, tb);
+    free(ta);
+    free(tb);
+    return equal;
+}
+
+/* Parses a flow "<match> actions=<actions>" for 'table_id' and 'priority'
+ * and adds it to 't' with 'cookie'.
+ *
+ * Returns NULL on success, including when the same flow (same identity and
+ * same actions) is already there, in which case the first one's cookie
+ * stays.  Returns a malloc()ed error message, and leaves 't' unchanged, when
+ * the text does not parse, cannot be expressed in OpenFlow 1.3, or a flow
+ * with the same identity but other actions exists. */
+char *
+desired_table_add_flow(struct desired_table *t, uint8_t table_id,
+                       uint16_t priority, uint64_t cookie,
+                       const char *match, const char *actions)
+{
+    char *text = xasprintf("table=%"PRIu8",priority=%"PRIu16",%s "
+                           "actions=%s", table_id, priority, match, actions);
+    struct ofputil_flow_mod fm;
+    enum ofputil_protocol usable;
+    char *error = parse_ofp_str(&fm, OFPFC_ADD, text, NULL, NULL, &usable);
+    if (error) {
+        char *msg = xasprintf("%s: %s", text, error);
+        free(error);
+        free(text);
+        return msg;
+    }
+    if (!(usable & OFPUTIL_P_OF13_OXM)) {
+        char *msg = xasprintf("%s: not expressible in OpenFlow 1.3", text);
+        minimatch_destroy(&fm.match);
+        free(fm.ofpacts);
+        free(text);
+        return msg;
+    }
+
+    struct desired_flow *f = xmalloc(sizeof *f);
+    f->table_id = table_id;
+    f->priority = priority;
+    f->cookie = cookie;
+    f->match = fm.match;        /* Takes ownership. */
+    f->ofpacts = fm.ofpacts;    /* Takes ownership. */
+    f->ofpacts_len = fm.ofpacts_len;
+
+    struct desired_flow *old = desired_table_find_flow(t, table_id, priority,
+                                                       &f->match);
+    if (old) {
+        char *msg = NULL;
+        if (!desired_flow_actions_equal(old, f)) {
+            struct ds s = DS_EMPTY_INITIALIZER;
+            desired_flow_format(old, &s);
+            msg = xasprintf("%s: conflicts with %s", text, ds_cstr(&s));
+            ds_destroy(&s);
+        }
+        desired_flow_destroy(f);
+        free(text);
+        return msg;
+    }
+    free(text);
+
+    hmap_insert(&t->flows, &f->node,
+                desired_flow_hash(table_id, priority, &f->match));
+    return NULL;
+}
+
+/* Appends to 's' the canonical spec of group 'gm' for OpenFlow 1.3: what
+ * "ovs-ofctl -O OpenFlow13 dump-groups" prints after "group_id=N,", e.g.
+ * "type=select,bucket=actions=output:10".  ofctrl formats the switch's
+ * groups with this function too, so that specs compare as text. */
+void
+desired_format_group_spec(struct ds *s, const struct ofputil_group_mod *gm)
+{
+    struct ds full = DS_EMPTY_INITIALIZER;
+    ofputil_group_mod_format__(&full, OFP13_VERSION, gm, NULL, NULL);
+
+    /* 'full' is "\n ADD group_id=N[,spec]". */
+    const char *p = strstr(ds_cstr(&full), "group_id=");
+    p += strlen("group_id=");
+    p += strspn(p, "0123456789");
+    if (*p == ',') {
+        p++;
+    }
+    ds_put_cstr(s, p);
+    ds_destroy(&full);
+}
+
+/* Appends to 's' the canonical spec of meter 'mc': what "ovs-ofctl -O
+ * OpenFlow13 dump-meters" prints after "meter=N ", with its line breaks
+ * removed, e.g. "kbps burst bands=type=drop rate=10000 burst_size=1000".
+ * The result is also what "ovs-ofctl add-meter" accepts after "meter=N ". */
+void
+desired_format_meter_spec(struct ds *s, const struct ofputil_meter_config *mc)
+{
+    struct ds full = DS_EMPTY_INITIALIZER;
+    ofputil_format_meter_config(&full, mc);
+
+    /* 'full' is "meter=N spec\nband\n...". */
+    const char *p = strchr(ds_cstr(&full), ' ');
+    for (p = p ? p + 1 : ""; *p; p++) {
+        if (*p != '\n') {
+            ds_put_char(s, *p);
+        }
+    }
+    ds_destroy(&full);
+}
+
+/* Adds group 'group_id' with 'spec' (e.g. "type=select,bucket=..." as
+ * "ovs-ofctl add-group" takes it after "group_id=N,") to 't', stored in
+ * canonical form.  Returns NULL on success or when the same group is already
+ * there, otherwise a malloc()ed error message. */
+char *
+desired_table_add_group(struct desired_table *t, uint32_t group_id,
+                        const char *spec)
+{
+    char *text = xasprintf("group_id=%"PRIu32",%s", group_id, spec);
+    struct ofputil_group_mod gm;
+    enum ofputil_protocol usable;
+    char *error = parse_ofp_group_mod_str(&gm, OFPGC11_ADD, text, NULL, NULL,
+                                          &usable);
+    if (error) {
+        char *msg = xasprintf("%s: %s", text, error);
+        free(error);
+        free(text);
+        return msg;
+    }
+
+    struct ds canon = DS_EMPTY_INITIALIZER;
+    desired_format_group_spec(&canon, &gm);
+    ofputil_uninit_group_mod(&gm);
+
+    char *msg = NULL;
+    if (!(usable & OFPUTIL_P_OF13_OXM)) {
+        msg = xasprintf("%s: not expressible in OpenFlow 1.3", text);
+    } else {
+        struct desired_group *g;
+        HMAP_FOR_EACH_WITH_HASH (g, node, hash_int(group_id, 0),
+                                 &t->groups) {
+            if (g->group_id == group_id) {
+                if (strcmp(g->spec, ds_cstr(&canon))) {
+                    msg = xasprintf("%s: conflicts with group_id=%"PRIu32
+                                    ",%s", text, group_id, g->spec);
+                }
+                goto out;
+            }
+        }
+        g = xmalloc(sizeof *g);
+        g->group_id = group_id;
+        g->spec = ds_steal_cstr(&canon);
+        hmap_insert(&t->groups, &g->node, hash_int(group_id, 0));
+    }
+out:
+    ds_destroy(&canon);
+    free(text);
+    return msg;
+}
+
+/* Adds meter 'meter_id' with 'spec' (e.g. "kbps burst bands=type=drop
+ * rate=10000 burst_size=1000") to 't', stored in canonical form.  Returns
+ * NULL on success or when the same meter is already there, otherwise a
+ * malloc()ed error message. */
+char *
+desired_table_add_meter(struct desired_table *t, uint32_t meter_id,
+                        const char *spec)
+{
+    char *text = xasprintf("meter=%"PRIu32" %s", meter_id, spec);
+    struct ofputil_meter_mod mm;
+    enum ofputil_protocol usable;
+    char *error = parse_ofp_meter_mod_str(&mm, text, OFPMC13_ADD, &usable);
+    if (error) {
+        char *msg = xasprintf("%s: %s", text, error);
+        free(error);
+        free(text);
+        return msg;
+    }
+
+    struct ds canon = DS_EMPTY_INITIALIZER;
+    desired_format_meter_spec(&canon, &mm.meter);
+    free(mm.meter.bands);
+
+    char *msg = NULL;
+    if (!(usable & OFPUTIL_P_OF13_OXM)) {
+        msg = xasprintf("%s: not expressible in OpenFlow 1.3", text);
+    } else {
+        struct desired_meter *m;
+        HMAP_FOR_EACH_WITH_HASH (m, node, hash_int(meter_id, 0),
+                                 &t->meters) {
+            if (m->meter_id == meter_id) {
+                if (strcmp(m->spec, ds_cstr(&canon))) {
+                    msg = xasprintf("%s: conflicts with meter=%"PRIu32" %s",
+                                    text, meter_id, m->spec);
+                }
+                goto out;
+            }
+        }
+        m = xmalloc(sizeof *m);
+        m->meter_id = meter_id;
+        m->spec = ds_steal_cstr(&canon);
+        hmap_insert(&t->meters, &m->node, hash_int(meter_id, 0));
+    }
+out:
+    ds_destroy(&canon);
+    free(text);
+    return msg;
+}
+
+/* Appends 'f' to 's' exactly as "ovs-ofctl -O OpenFlow13 dump-flows
+ * --no-stats" prints it, without that command's leading space. */
+void
+desired_flow_format(const struct desired_flow *f, struct ds *s)
+{
+    struct ofputil_flow_stats fs = {
+        .cookie = htonll(f->cookie),
+        .table_id = f->table_id,
+        .priority = f->priority,
+        .idle_age = -1,
+        .hard_age = -1,
+        .packet_count = UINT64_MAX,
+        .byte_count = UINT64_MAX,
+        .ofpacts = f->ofpacts,
+        .ofpacts_len = f->ofpacts_len,
+    };
+    minimatch_expand(&f->match, &fs.match);
+    ofputil_flow_stats_format(s, &fs, NULL, NULL, false);
+}
+
+/* A flow and its text, for sorting in desired_table_format(). */
+struct desired_flow_line {
+    const struct desired_flow *flow;    /* In the table. */
+    char *text;                         /* Owned: desired_flow_format(). */
+};
+
+/* qsort() comparator: table ascending, priority descending, then text. */
+static int
+desired_flow_line_cmp(const void *a_, const void *b_)
+{
+    const struct desired_flow_line *a = a_;
+    const struct desired_flow_line *b = b_;
+
+    if (a->flow->table_id != b->flow->table_id) {
+        return a->flow->table_id < b->flow->table_id ? -1 : 1;
+    }
+    if (a->flow->priority != b->flow->priority) {
+        return a->flow->priority > b->flow->priority ? -1 : 1;
+    }
+    return strcmp(a->text, b->text);
+}
+
+/* qsort() comparator for an array of uint32_t ids. */
+static int
+desired_id_cmp(const void *a_, const void *b_)
+{
+    uint32_t a = *(const uint32_t *) a_;
+    uint32_t b = *(const uint32_t *) b_;
+    return a < b ? -1 : a > b;
+}
+
+/* Appends every flow, group and meter of 't' to 's', one per line: flows
+ * sorted by table, descending priority and text, then groups
+ * "group_id=N,spec" by id, then meters "meter=N spec" by id.  The output
+ * depends only on the table's contents. */
+void
+desired_table_format(const struct desired_table *t, struct ds *s)
+{
+    size_t n = hmap_count(&t->flows);
+    struct desired_flow_line *lines = xmalloc((n ? n : 1) * sizeof *lines);
+    const struct desired_flow *f;
+    size_t i = 0;
+    HMAP_FOR_EACH (f, node, &t->flows) {
+        struct ds text = DS_EMPTY_INITIALIZER;
+        desired_flow_format(f, &text);
+        lines[i].flow = f;
+        lines[i].text = ds_steal_cstr(&text);
+        i++;
+    }
+    qsort(lines, n, sizeof *lines, desired_flow_line_cmp);
+    for (i = 0; i < n; i++) {
+        ds_put_format(s, "%s\n", lines[i].text);
+        free(lines[i].text);
+    }
+    free(lines);
+
+    size_t n_ids = MAX(hmap_count(&t->groups), hmap_count(&t->meters));
+    uint32_t *ids = xmalloc((n_ids ? n_ids : 1) * sizeof *ids);
+
+    const struct desired_group *g;
+    i = 0;
+    HMAP_FOR_EACH (g, node, &t->groups) {
+        ids[i++] = g->group_id;
+    }
+    qsort(ids, i, sizeof *ids, desired_id_cmp);
+    for (size_t j = 0; j < i; j++) {
+        HMAP_FOR_EACH_WITH_HASH (g, node, hash_int(ids[j], 0), &t->groups) {
+            if (g->group_id == ids[j]) {
+                ds_put_format(s, "group_id=%"PRIu32",%s\n",
+                              g->group_id, g->spec);
+            }
+        }
+    }
+
+    const struct desired_meter *m;
+    i = 0;
+    HMAP_FOR_EACH (m, node, &t->meters) {
+        ids[i++] = m->meter_id;
+    }
+    qsort(ids, i, sizeof *ids, desired_id_cmp);
+    for (size_t j = 0; j < i; j++) {
+        HMAP_FOR_EACH_WITH_HASH (m, node, hash_int(ids[j], 0), &t->meters) {
+            if (m->meter_id == ids[j]) {
+                ds_put_format(s, "meter=%"PRIu32" %s\n",
+                              m->meter_id, m->spec);
+            }
+        }
+    }
+    free(ids);
+}
+
+/* Returns a deep copy of 'f', owned by the caller. */
+struct desired_flow *
+desired_flow_clone(const struct desired_flow *f)
+{
+    struct desired_flow *clone = xmalloc(sizeof *clone);
+
+    clone->table_id = f->table_id;
+    clone->priority = f->priority;
+    clone->cookie = f->cookie;
+    minimatch_clone(&clone->match, &f->match);
+    clone->ofpacts = xmemdup(f->ofpacts, f->ofpacts_len);
+    clone->ofpacts_len = f->ofpacts_len;
+    return clone;
+}
+
+/* Inserts 'f' into 't', which takes ownership of it, replacing (and
+ * freeing) a flow with the same identity if there is one. */
+void
+desired_table_insert_flow(struct desired_table *t, struct desired_flow *f)
+{
+    struct desired_flow *old = desired_table_find_flow(t, f->table_id,
+                                                       f->priority,
+                                                       &f->match);
+    if (old) {
+        hmap_remove(&t->flows, &old->node);
+        desired_flow_destroy(old);
+    }
+    hmap_insert(&t->flows, &f->node,
+                desired_flow_hash(f->table_id, f->priority, &f->match));
+}
+
+/* Removes from 't' and frees the flow with the identity of 'f' (which may
+ * belong to another table), if there is one. */
+void
+desired_table_remove_flow(struct desired_table *t,
+                          const struct desired_flow *f)
+{
+    struct desired_flow *old = desired_table_find_flow(t, f->table_id,
+                                                       f->priority,
+                                                       &f->match);
+    if (old) {
+        hmap_remove(&t->flows, &old->node);
+        desired_flow_destroy(old);
+    }
+}
+
+/* Returns the group of 't' with 'group_id', or NULL. */
+const struct desired_group *
+desired_table_find_group(const struct desired_table *t, uint32_t group_id)
+{
+    const struct desired_group *g;
+
+    HMAP_FOR_EACH_WITH_HASH (g, node, hash_int(group_id, 0), &t->groups) {
+        if (g->group_id == group_id) {
+            return g;
+        }
+    }
+    return NULL;
+}
+
+/* Sets group 'group_id' of 't' to 'spec' (already canonical, copied),
+ * adding or replacing it. */
+void
+desired_table_set_group(struct desired_table *t, uint32_t group_id,
+                        const char *spec)
+{
+    struct desired_group *g = CONST_CAST(struct desired_group *,
+                                         desired_table_find_group(t,
+                                                                  group_id));
+    if (!g) {
+        g = xmalloc(sizeof *g);
+        g->group_id = group_id;
+        g->spec = NULL;
+        hmap_insert(&t->groups, &g->node, hash_int(group_id, 0));
+    }
+    free(g->spec);
+    g->spec = xstrdup(spec);
+}
+
+/* Removes group 'group_id' from 't', if it is there. */
+void
+desired_table_remove_group(struct desired_table *t, uint32_t group_id)
+{
+    struct desired_group *g = CONST_CAST(struct desired_group *,
+                                         desired_table_find_group(t,
+                                                                  group_id));
+    if (g) {
+        hmap_remove(&t->groups, &g->node);
+        free(g->spec);
+        free(g);
+    }
+}
+
+/* Returns the meter of 't' with 'meter_id', or NULL. */
+const struct desired_meter *
+desired_table_find_meter(const struct desired_table *t, uint32_t meter_id)
+{
+    const struct desired_meter *m;
+
+    HMAP_FOR_EACH_WITH_HASH (m, node, hash_int(meter_id, 0), &t->meters) {
+        if (m->meter_id == meter_id) {
+            return m;
+        }
+    }
+    return NULL;
+}
+
+/* Sets meter 'meter_id' of 't' to 'spec' (already canonical, copied),
+ * adding or replacing it. */
+void
+desired_table_set_meter(struct desired_table *t, uint32_t meter_id,
+                        const char *spec)
+{
+    struct desired_meter *m = CONST_CAST(struct desired_meter *,
+                                         desired_table_find_meter(t,
+                                                                  meter_id));
+    if (!m) {
+        m = xmalloc(sizeof *m);
+        m->meter_id = meter_id;
+        m->spec = NULL;
+        hmap_insert(&t->meters, &m->node, hash_int(meter_id, 0));
+    }
+    free(m->spec);
+    m->spec = xstrdup(spec);
+}
+
+/* Removes meter 'meter_id' from 't', if it is there. */
+void
+desired_table_remove_meter(struct desired_table *t, uint32_t meter_id)
+{
+    struct desired_meter *m = CONST_CAST(struct desired_meter *,
+                                         desired_table_find_meter(t,
+                                                                  meter_id));
+    if (m) {
+        hmap_remove(&t->meters, &m->node);
+        free(m->spec);
+        free(m);
+    }
+}

@@ -1,0 +1,84 @@
+/*
+ * Copyright (c) 2026 The jstack-agent authors.
+ *
+ * Licensed under the Apache License, Version 2.0.
+ */
+
+/* Table 25, the ARP responder.  For every subnet with local ports, every
+ * address of the subnet (each VM port wherever it runs, each gateway port,
+ * the DHCP port) is answered in place: the request is turned into the reply
+ * and sent back out of the port it came in (IN_PORT), as in the seed.
+ *
+ * Deliberate addition to the seed: a default flow passes every other ARP
+ * packet (requests for addresses the model does not know, such as allowed
+ * address pairs' virtual IPs, and replies, such as a VM's answer to a
+ * router's request) on to L3/L2, where it is delivered or flooded like any
+ * frame.  Port security (table 5) has already checked the sender. */
+
+#include <config.h>
+
+#include <inttypes.h>
+
+#include "model.h"
+#include "openvswitch/dynamic-string.h"
+#include "pipeline-private.h"
+
+/* Flow priorities of table 25. */
+enum {
+    ARP_PRIO_REPLY = 100,
+    ARP_PRIO_DEFAULT = 50,
+};
+
+/* Appends to 's' the actions that turn an ARP request into the reply "'ip'
+ * is at 'mac'" and send it back out of the port it came in. */
+void
+pipeline_put_arp_reply(struct ds *s, struct eth_addr mac, ovs_be32 ip)
+{
+    ds_put_format(s, "move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],"
+                  "set_field:"ETH_ADDR_FMT"->eth_src,"
+                  "set_field:2->arp_op,"
+                  "move:NXM_NX_ARP_SHA[]->NXM_NX_ARP_THA[],"
+                  "set_field:"ETH_ADDR_FMT"->arp_sha,"
+                  "move:NXM_OF_ARP_SPA[]->NXM_OF_ARP_TPA[],"
+                  "set_field:"IP_FMT"->arp_spa,IN_PORT",
+                  ETH_ADDR_ARGS(mac), ETH_ADDR_ARGS(mac), IP_ARGS(ip));
+}
+
+/* Adds the flow that answers ARP requests for 'port''s address in
+ * 'subnet'. */
+static void
+arp_answer(struct pipeline_ctx *ctx, const struct model_subnet *subnet,
+           const struct model_port *port)
+{
+    struct ds actions = DS_EMPTY_INITIALIZER;
+    pipeline_put_arp_reply(&actions, port->mac, port->fixed_ip);
+    pipeline_add_flow(ctx, DESIRED_STAGE_ARP, port->id,
+                      PIPELINE_T_ARP, ARP_PRIO_REPLY,
+                      "arp,metadata=%#"PRIx32",arp_tpa="IP_FMT",arp_op=1 "
+                      "actions=%s", subnet->metadata,
+                      IP_ARGS(port->fixed_ip), ds_cstr(&actions));
+    ds_destroy(&actions);
+}
+
+/* Adds the flows of table 25. */
+void
+pipeline_arp(struct pipeline_ctx *ctx)
+{
+    for (size_t i = 0; i < ctx->n_subnets; i++) {
+        const struct model_subnet *subnet = ctx->subnets[i].subnet;
+
+        for (size_t j = 0; j < subnet->n_ports; j++) {
+            arp_answer(ctx, subnet, &subnet->ports[j]);
+        }
+        for (size_t j = 0; j < subnet->n_gateway_ports; j++) {
+            arp_answer(ctx, subnet, &subnet->gateway_ports[j]);
+        }
+        if (subnet->dhcp_port) {
+            arp_answer(ctx, subnet, subnet->dhcp_port);
+        }
+    }
+
+    pipeline_add_flow(ctx, DESIRED_STAGE_ARP, "", PIPELINE_T_ARP,
+                      ARP_PRIO_DEFAULT, "arp actions=goto_table:%d",
+                      PIPELINE_T_L3);
+}

@@ -1,0 +1,124 @@
+/*
+ * Copyright (c) 2026 The jstack-agent authors.
+ *
+ * Licensed under the Apache License, Version 2.0.
+ */
+
+/* Table 0, classification: says where a packet came from and which subnet it
+ * belongs to.
+ *
+ *   - From a tunnel (in_port + tun_id): load the subnet's conntrack zone into
+ *     reg5, write the subnet's metadata, go straight to L3 (table 40).  One
+ *     flow per subnet and remote endpoint (compute host or router).
+ *   - From a local VM (in_port): apply the port's meter if it has one, load
+ *     reg6 = ofport and reg5 = zone, write the metadata, go to port security
+ *     (table 5).
+ *   - From the metadata tap: go to the metadata reply table (37).
+ *   - Virtual-router probe replies (dl_src 77:66:55:44:33:22, dl_dst
+ *     22:33:44:55:66:77, dl_type 0x88cd): to the controller.  The seed gives
+ *     this flow priority 200, below the priority-1000 tunnel flows that would
+ *     catch a reply carrying a subnet's tun_id; it gets 1100 here. */
+
+#include <config.h>
+
+#include <inttypes.h>
+
+#include "host-view.h"
+#include "model.h"
+#include "openvswitch/dynamic-string.h"
+#include "pipeline-private.h"
+
+/* Flow priorities of table 0. */
+enum {
+    CLASSIFY_PRIO_PROBE = 1100,
+    CLASSIFY_PRIO_TUNNEL = 1000,
+    CLASSIFY_PRIO_PORT = 100,
+};
+
+/* Appends to 's' the action that loads subnet 'ps''s conntrack zone into
+ * reg5, if it has one. */
+static void
+classify_put_zone(struct ds *s, const struct pipeline_subnet *ps)
+{
+    if (ps->zone) {
+        ds_put_format(s, "set_field:%#"PRIx32"->reg5,", ps->zone);
+    }
+}
+
+/* Adds the flow for packets of subnet 'ps' that arrive through the tunnel
+ * from 'ip'. */
+static void
+classify_tunnel(struct pipeline_ctx *ctx, const struct pipeline_subnet *ps,
+                ovs_be32 ip)
+{
+    uint32_t ofport;
+    if (ip == ctx->hv->local_ip || !pipeline_tunnel_ofport(ctx, ip, &ofport)) {
+        return;
+    }
+
+    struct ds zone = DS_EMPTY_INITIALIZER;
+    classify_put_zone(&zone, ps);
+    pipeline_add_flow(ctx, DESIRED_STAGE_CLASSIFY, ps->subnet->id,
+                      PIPELINE_T_CLASSIFY, CLASSIFY_PRIO_TUNNEL,
+                      "tun_id=%#"PRIx32",in_port=%"PRIu32" actions=%s"
+                      "write_metadata:%#"PRIx32"/0xffffffff,goto_table:%d",
+                      ps->subnet->vni, ofport, ds_cstr(&zone),
+                      ps->subnet->metadata, PIPELINE_T_L3);
+    ds_destroy(&zone);
+}
+
+/* Adds the flow for packets that local VM port 'pp' sends. */
+static void
+classify_port(struct pipeline_ctx *ctx, const struct pipeline_port *pp)
+{
+    struct ds actions = DS_EMPTY_INITIALIZER;
+    if (pp->meter_id) {
+        ds_put_format(&actions, "meter:%"PRIu32",", pp->meter_id);
+    }
+    ds_put_format(&actions, "set_field:%#"PRIx32"->reg6,", pp->ofport);
+    classify_put_zone(&actions, pp->subnet);
+    ds_put_format(&actions, "write_metadata:%#"PRIx32"/0xffffffff,"
+                  "goto_table:%d", pp->subnet->subnet->metadata,
+                  PIPELINE_T_PORT_SECURITY);
+
+    pipeline_add_flow(ctx, DESIRED_STAGE_CLASSIFY, pp->port->id,
+                      PIPELINE_T_CLASSIFY, CLASSIFY_PRIO_PORT,
+                      "in_port=%"PRIu32" actions=%s",
+                      pp->ofport, ds_cstr(&actions));
+    ds_destroy(&actions);
+}
+
+/* Adds the flows of table 0. */
+void
+pipeline_classify(struct pipeline_ctx *ctx)
+{
+    for (size_t i = 0; i < ctx->n_subnets; i++) {
+        const struct pipeline_subnet *ps = &ctx->subnets[i];
+
+        for (size_t j = 0; j < ps->hvs->n_remote_hosts; j++) {
+            classify_tunnel(ctx, ps, ps->hvs->remote_hosts[j]);
+        }
+        for (size_t j = 0; j < ps->subnet->n_routers; j++) {
+            classify_tunnel(ctx, ps, ps->subnet->routers[j]);
+        }
+    }
+
+    for (size_t i = 0; i < ctx->n_ports; i++) {
+        classify_port(ctx, &ctx->ports[i]);
+    }
+
+    if (ctx->facts->metadata_ofport) {
+        pipeline_add_flow(ctx, DESIRED_STAGE_CLASSIFY, "",
+                          PIPELINE_T_CLASSIFY, CLASSIFY_PRIO_PORT,
+                          "in_port=%"PRIu32" actions=goto_table:%d",
+                          ctx->facts->metadata_ofport,
+                          PIPELINE_T_METADATA_REPLY);
+    }
+
+    if (ctx->hv->n_routers) {
+        pipeline_add_flow(ctx, DESIRED_STAGE_VR_PROBE, "",
+                          PIPELINE_T_CLASSIFY, CLASSIFY_PRIO_PROBE,
+                          "dl_src=77:66:55:44:33:22,dl_dst=22:33:44:55:66:77,"
+                          "dl_type=0x88cd actions=CONTROLLER:65535");
+    }
+}

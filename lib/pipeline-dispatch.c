@@ -1,0 +1,42 @@
+/*
+ * Copyright (c) 2026 The jstack-agent authors.
+ *
+ * Licensed under the Apache License, Version 2.0.
+ */
+
+/* Table 20, dispatch of what local VMs send (tunnel traffic never comes
+ * here): metadata service requests -> 35 (only when there is a metadata
+ * tap), ARP -> 25, DHCP requests -> 30, everything else -> 40. */
+
+#include <config.h>
+
+#include "pipeline-private.h"
+
+/* Flow priorities of table 20. */
+enum {
+    DISPATCH_PRIO_METADATA = 200,
+    DISPATCH_PRIO_PROTOCOL = 100,
+    DISPATCH_PRIO_DEFAULT = 50,
+};
+
+/* Adds the flows of table 20. */
+void
+pipeline_dispatch(struct pipeline_ctx *ctx)
+{
+    if (ctx->facts->metadata_ofport) {
+        pipeline_add_flow(ctx, DESIRED_STAGE_DISPATCH, "",
+                          PIPELINE_T_DISPATCH, DISPATCH_PRIO_METADATA,
+                          "tcp,nw_dst="PIPELINE_METADATA_IP",tp_dst=80 "
+                          "actions=goto_table:%d", PIPELINE_T_METADATA);
+    }
+    pipeline_add_flow(ctx, DESIRED_STAGE_DISPATCH, "",
+                      PIPELINE_T_DISPATCH, DISPATCH_PRIO_PROTOCOL,
+                      "arp actions=goto_table:%d", PIPELINE_T_ARP);
+    pipeline_add_flow(ctx, DESIRED_STAGE_DISPATCH, "",
+                      PIPELINE_T_DISPATCH, DISPATCH_PRIO_PROTOCOL,
+                      "udp,dl_dst=ff:ff:ff:ff:ff:ff,tp_src=68,tp_dst=67 "
+                      "actions=goto_table:%d", PIPELINE_T_DHCP);
+    pipeline_add_flow(ctx, DESIRED_STAGE_DISPATCH, "",
+                      PIPELINE_T_DISPATCH, DISPATCH_PRIO_DEFAULT,
+                      "actions=goto_table:%d", PIPELINE_T_L3);
+}

@@ -1,0 +1,125 @@
+/*
+ * Copyright (c) 2026 The jstack-agent authors.
+ *
+ * Licensed under the Apache License, Version 2.0.
+ */
+
+/* Table 45, the L2 lookup, per subnet (metadata) and destination MAC:
+ *   - a local VM's MAC (or one of its allowed address pairs' MACs):
+ *     reg7 <- its ofport, go to ingress conntrack (50);
+ *   - a remote VM's MAC: tun_id <- vni, reg7 <- the tunnel to its host, go to
+ *     output (60);
+ *   - a gateway's MAC (subnets with routers): tun_id <- vni, go to output,
+ *     where the ECMP group over the routers takes it;
+ *   - multicast and broadcast: from a local VM, tun_id <- vni and the
+ *     subnet's flood group (local ports and remote hosts); from a tunnel
+ *     (reg6 = 0), the subnet's local-only flood group, so that a frame a
+ *     remote host flooded is never flooded again to the other hosts.
+ * Unknown unicast misses and is dropped. */
+
+#include <config.h>
+
+#include <inttypes.h>
+
+#include "host-view.h"
+#include "model.h"
+#include "pipeline-private.h"
+
+/* Flow priorities of table 45. */
+enum {
+    L2_PRIO_FLOOD_FROM_TUNNEL = 110,
+    L2_PRIO_MAC = 100,
+};
+
+/* Adds the flow that delivers frames to 'mac' in 'ps' to local port 'pp'. */
+static void
+l2_local(struct pipeline_ctx *ctx, const struct pipeline_subnet *ps,
+         const struct pipeline_port *pp, struct eth_addr mac)
+{
+    pipeline_add_flow(ctx, DESIRED_STAGE_L2, pp->port->id,
+                      PIPELINE_T_L2, L2_PRIO_MAC,
+                      "metadata=%#"PRIx32",dl_dst="ETH_ADDR_FMT" "
+                      "actions=set_field:%#"PRIx32"->reg7,goto_table:%d",
+                      ps->subnet->metadata, ETH_ADDR_ARGS(mac), pp->ofport,
+                      PIPELINE_T_INGRESS_CT);
+}
+
+/* Adds the flows that send frames for remote port 'port' of 'ps' (its MAC
+ * and its allowed address pairs' MACs) through the tunnel to its host. */
+static void
+l2_remote(struct pipeline_ctx *ctx, const struct pipeline_subnet *ps,
+          const struct model_port *port)
+{
+    uint32_t ofport;
+    if (!pipeline_tunnel_ofport(ctx, port->host, &ofport)) {
+        return;
+    }
+    for (size_t i = 0; i <= port->n_pairs; i++) {
+        struct eth_addr mac = i ? port->pairs[i - 1].mac : port->mac;
+        pipeline_add_flow(ctx, DESIRED_STAGE_L2, port->id,
+                          PIPELINE_T_L2, L2_PRIO_MAC,
+                          "metadata=%#"PRIx32",dl_dst="ETH_ADDR_FMT" "
+                          "actions=set_field:%#"PRIx32"->tun_id,"
+                          "set_field:%#"PRIx32"->reg7,goto_table:%d",
+                          ps->subnet->metadata, ETH_ADDR_ARGS(mac),
+                          ps->subnet->vni, ofport, PIPELINE_T_OUTPUT);
+    }
+}
+
+/* Adds the flows of table 45 for subnet 'ps'. */
+static void
+l2_subnet(struct pipeline_ctx *ctx, const struct pipeline_subnet *ps)
+{
+    const struct model_subnet *subnet = ps->subnet;
+
+    for (size_t i = 0; i < ps->n_ports; i++) {
+        const struct pipeline_port *pp = ps->ports[i];
+        l2_local(ctx, ps, pp, pp->port->mac);
+        for (size_t j = 0; j < pp->port->n_pairs; j++) {
+            l2_local(ctx, ps, pp, pp->port->pairs[j].mac);
+        }
+    }
+
+    for (size_t i = 0; i < subnet->n_ports; i++) {
+        const struct model_port *port = &subnet->ports[i];
+        if (port->host && port->host != ctx->hv->local_ip) {
+            l2_remote(ctx, ps, port);
+        }
+    }
+
+    if (ps->select_group) {
+        for (size_t i = 0; i < subnet->n_gateway_ports; i++) {
+            const struct model_port *gw = &subnet->gateway_ports[i];
+            pipeline_add_flow(ctx, DESIRED_STAGE_L2, gw->id,
+                              PIPELINE_T_L2, L2_PRIO_MAC,
+                              "metadata=%#"PRIx32",dl_dst="ETH_ADDR_FMT" "
+                              "actions=set_field:%#"PRIx32"->tun_id,"
+                              "goto_table:%d", subnet->metadata,
+                              ETH_ADDR_ARGS(gw->mac), subnet->vni,
+                              PIPELINE_T_OUTPUT);
+        }
+    }
+
+    pipeline_add_flow(ctx, DESIRED_STAGE_L2, subnet->id,
+                      PIPELINE_T_L2, L2_PRIO_FLOOD_FROM_TUNNEL,
+                      "reg6=0,metadata=%#"PRIx32","
+                      "dl_dst=01:00:00:00:00:00/01:00:00:00:00:00 "
+                      "actions=group:%"PRIu32,
+                      subnet->metadata, ps->flood_local_group);
+    pipeline_add_flow(ctx, DESIRED_STAGE_L2, subnet->id,
+                      PIPELINE_T_L2, L2_PRIO_MAC,
+                      "metadata=%#"PRIx32","
+                      "dl_dst=01:00:00:00:00:00/01:00:00:00:00:00 "
+                      "actions=set_field:%#"PRIx32"->tun_id,"
+                      "group:%"PRIu32,
+                      subnet->metadata, subnet->vni, ps->flood_group);
+}
+
+/* Adds the flows of table 45. */
+void
+pipeline_l2(struct pipeline_ctx *ctx)
+{
+    for (size_t i = 0; i < ctx->n_subnets; i++) {
+        l2_subnet(ctx, &ctx->subnets[i]);
+    }
+}

@@ -1,0 +1,104 @@
+/*
+ * Copyright (c) 2026 The jstack-agent authors.
+ *
+ * Licensed under the Apache License, Version 2.0.
+ */
+
+/* Table 5, port security (anti-spoofing), and the default flows of the
+ * conntrack tables 10 and 50.
+ *
+ * Table 5 lets a local VM send only what its addresses allow:
+ *   - TCP to the metadata service (169.254.169.254:80) -> 20, whatever its
+ *     source: table 36 replaces the source address anyway (only when there
+ *     is a metadata tap);
+ *   - IPv4 from in_port + its MAC + its fixed IP -> 10 (egress conntrack);
+ *   - ARP from in_port + its MAC + its IP as sender -> 20;
+ *   - DHCP requests (broadcast, UDP 68 -> 67) from in_port + its MAC -> 20;
+ *   - each allowed address pair (IP or CIDR, MAC) the same way for IPv4 and
+ *     ARP.
+ * Everything else misses and is dropped.
+ *
+ * Security groups (tables 10/15 and 50/55) come later: for now table 10 only
+ * passes everything to 20 and table 50 everything to 60, at the priority the
+ * seed gives these defaults, so that the security-group flows can be added
+ * above them. */
+
+#include <config.h>
+
+#include <inttypes.h>
+
+#include "model.h"
+#include "pipeline-private.h"
+
+/* Flow priorities of tables 5, 10 and 50. */
+enum {
+    PORTSEC_PRIO_METADATA = 200,
+    PORTSEC_PRIO_PORT = 100,
+    PORTSEC_PRIO_DEFAULT = 50,
+};
+
+/* Adds the IPv4 and ARP flows of table 5 that let local port 'pp' send from
+ * 'ip'/'plen' with 'mac'. */
+static void
+port_security_address(struct pipeline_ctx *ctx,
+                      const struct pipeline_port *pp, struct eth_addr mac,
+                      ovs_be32 ip, unsigned int plen)
+{
+    ovs_be32 mask = be32_prefix_mask(plen);
+
+    pipeline_add_flow(ctx, DESIRED_STAGE_PORT_SECURITY, pp->port->id,
+                      PIPELINE_T_PORT_SECURITY, PORTSEC_PRIO_PORT,
+                      "ip,in_port=%"PRIu32",dl_src="ETH_ADDR_FMT","
+                      "nw_src="IP_FMT"/"IP_FMT" actions=goto_table:%d",
+                      pp->ofport, ETH_ADDR_ARGS(mac), IP_ARGS(ip),
+                      IP_ARGS(mask), PIPELINE_T_EGRESS_CT);
+    pipeline_add_flow(ctx, DESIRED_STAGE_PORT_SECURITY, pp->port->id,
+                      PIPELINE_T_PORT_SECURITY, PORTSEC_PRIO_PORT,
+                      "arp,in_port=%"PRIu32",dl_src="ETH_ADDR_FMT","
+                      "arp_spa="IP_FMT"/"IP_FMT",arp_sha="ETH_ADDR_FMT" "
+                      "actions=goto_table:%d",
+                      pp->ofport, ETH_ADDR_ARGS(mac), IP_ARGS(ip),
+                      IP_ARGS(mask), ETH_ADDR_ARGS(mac),
+                      PIPELINE_T_DISPATCH);
+}
+
+/* Adds the flows of table 5 for local port 'pp'. */
+static void
+port_security_port(struct pipeline_ctx *ctx, const struct pipeline_port *pp)
+{
+    const struct model_port *port = pp->port;
+
+    port_security_address(ctx, pp, port->mac, port->fixed_ip, 32);
+    pipeline_add_flow(ctx, DESIRED_STAGE_PORT_SECURITY, port->id,
+                      PIPELINE_T_PORT_SECURITY, PORTSEC_PRIO_PORT,
+                      "udp,in_port=%"PRIu32",dl_src="ETH_ADDR_FMT","
+                      "dl_dst=ff:ff:ff:ff:ff:ff,tp_src=68,tp_dst=67 "
+                      "actions=goto_table:%d", pp->ofport,
+                      ETH_ADDR_ARGS(port->mac), PIPELINE_T_DISPATCH);
+    for (size_t i = 0; i < port->n_pairs; i++) {
+        const struct model_address_pair *pair = &port->pairs[i];
+        port_security_address(ctx, pp, pair->mac, pair->ip, pair->plen);
+    }
+}
+
+/* Adds the flows of table 5 and the defaults of tables 10 and 50. */
+void
+pipeline_port_security(struct pipeline_ctx *ctx)
+{
+    if (ctx->facts->metadata_ofport) {
+        pipeline_add_flow(ctx, DESIRED_STAGE_PORT_SECURITY, "",
+                          PIPELINE_T_PORT_SECURITY, PORTSEC_PRIO_METADATA,
+                          "tcp,nw_dst="PIPELINE_METADATA_IP",tp_dst=80 "
+                          "actions=goto_table:%d", PIPELINE_T_DISPATCH);
+    }
+    for (size_t i = 0; i < ctx->n_ports; i++) {
+        port_security_port(ctx, &ctx->ports[i]);
+    }
+
+    pipeline_add_flow(ctx, DESIRED_STAGE_EGRESS_SG, "",
+                      PIPELINE_T_EGRESS_CT, PORTSEC_PRIO_DEFAULT,
+                      "actions=goto_table:%d", PIPELINE_T_DISPATCH);
+    pipeline_add_flow(ctx, DESIRED_STAGE_INGRESS_SG, "",
+                      PIPELINE_T_INGRESS_CT, PORTSEC_PRIO_DEFAULT,
+                      "actions=goto_table:%d", PIPELINE_T_OUTPUT);
+}

@@ -1,0 +1,117 @@
+/*
+ * Copyright (c) 2026 The jstack-agent authors.
+ *
+ * Licensed under the Apache License, Version 2.0.
+ */
+
+#ifndef JSTACK_PIPELINE_PRIVATE_H
+#define JSTACK_PIPELINE_PRIVATE_H 1
+
+/* Internals shared by pipeline.c and the pipeline-*.c stage files: the
+ * context one pipeline_compute() call passes to every stage, and the helpers
+ * stages use to add flows, groups and meters.  Not for use outside the
+ * pipeline. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "compiler.h"
+#include "desired.h"
+#include "openvswitch/types.h"
+#include "packets.h"
+#include "pipeline.h"
+#include "svec.h"
+
+struct ds;
+struct host_view;
+struct host_view_subnet;
+struct model;
+struct model_port;
+struct model_subnet;
+
+/* Group ids: select groups over virtual routers take 1 and up, flood groups
+ * PIPELINE_FLOOD_GROUP_BASE and up (see pipeline-groups.c for the scheme). */
+#define PIPELINE_FLOOD_GROUP_BASE 0x1000000u
+
+/* The address of the metadata service, as VMs see it. */
+#define PIPELINE_METADATA_IP "169.254.169.254"
+
+/* A local VM port that has an ofport, with what the stages need of it. */
+struct pipeline_port {
+    const struct model_port *port;      /* In the model. */
+    const struct pipeline_subnet *subnet;       /* Its subnet, in the
+                                                 * context's array. */
+    uint32_t ofport;            /* Its interface's ofport (from the facts). */
+    uint32_t meter_id;          /* Its rate-limit meter, 0 for none. */
+};
+
+/* A subnet with local ports, with the ids and facts the stages need. */
+struct pipeline_subnet {
+    const struct host_view_subnet *hvs; /* In the host view. */
+    const struct model_subnet *subnet;  /* hvs->subnet. */
+    const struct pipeline_port **ports; /* Owned array of pointers into the
+                                         * context's 'ports': the subnet's
+                                         * local ports with an ofport. */
+    size_t n_ports;
+    uint32_t zone;              /* Conntrack zone, 0 if the facts have
+                                 * none (then no zone is loaded). */
+    uint32_t select_group;      /* ECMP group over the routers, 0 if the
+                                 * subnet has no routers. */
+    uint32_t flood_group;       /* Local ports and remote hosts. */
+    uint32_t flood_local_group; /* Local ports only (for traffic that came
+                                 * in through a tunnel). */
+};
+
+/* Everything one pipeline_compute() call works with.  The stages read all
+ * of it and add to 'table' and 'warnings' only. */
+struct pipeline_ctx {
+    const struct model *model;  /* Not owned. */
+    const struct host_view *hv; /* Not owned. */
+    const struct pipeline_facts *facts; /* Not owned. */
+    struct desired_table *table;        /* Not owned: the output. */
+    struct svec warnings;       /* Owned: collected, then sorted, made
+                                 * unique and handed to the caller. */
+    struct pipeline_subnet *subnets;    /* Owned, parallel to
+                                         * hv->subnets. */
+    size_t n_subnets;
+    struct pipeline_port *ports;        /* Owned: local ports with an ofport,
+                                         * in host view order. */
+    size_t n_ports;
+};
+
+/* Helpers (pipeline.c). */
+void pipeline_add_flow(struct pipeline_ctx *, enum desired_stage,
+                       const char *owner_id, uint8_t table_id,
+                       uint16_t priority, const char *format, ...)
+    OVS_PRINTF_FORMAT(6, 7);
+void pipeline_add_group(struct pipeline_ctx *, uint32_t group_id,
+                        const char *spec);
+void pipeline_add_meter(struct pipeline_ctx *, uint32_t meter_id,
+                        const char *spec);
+void pipeline_warn(struct pipeline_ctx *, const char *format, ...)
+    OVS_PRINTF_FORMAT(2, 3);
+bool pipeline_tunnel_ofport(struct pipeline_ctx *, ovs_be32 ip,
+                            uint32_t *ofport);
+
+/* Appends the actions that turn an ARP request into the reply "'ip' is at
+ * 'mac'" sent back where it came from (pipeline-arp.c). */
+void pipeline_put_arp_reply(struct ds *, struct eth_addr mac, ovs_be32 ip);
+
+/* Id assignment, called before the stages (pipeline-groups.c,
+ * pipeline-meters.c). */
+void pipeline_groups_assign(struct pipeline_ctx *);
+void pipeline_meters_assign(struct pipeline_ctx *);
+
+/* The stages, one per stage family, called in this order. */
+void pipeline_classify(struct pipeline_ctx *);      /* Table 0. */
+void pipeline_port_security(struct pipeline_ctx *); /* Tables 5, 10, 50. */
+void pipeline_dispatch(struct pipeline_ctx *);      /* Table 20. */
+void pipeline_arp(struct pipeline_ctx *);           /* Table 25. */
+void pipeline_punt(struct pipeline_ctx *);  /* Tables 30, 35, 36, 37. */
+void pipeline_l3(struct pipeline_ctx *);            /* Table 40. */
+void pipeline_l2(struct pipeline_ctx *);            /* Table 45. */
+void pipeline_output(struct pipeline_ctx *);        /* Table 60. */
+void pipeline_groups(struct pipeline_ctx *);        /* Groups. */
+void pipeline_meters(struct pipeline_ctx *);        /* Meters. */
+
+#endif /* lib/pipeline-private.h */

@@ -1,0 +1,136 @@
+/*
+ * Copyright (c) 2026 The jstack-agent authors.
+ *
+ * Licensed under the Apache License, Version 2.0.
+ */
+
+/* Tables 30 (DHCP) and 35, 36, 37 (metadata service): the traffic the agent
+ * itself answers.
+ *
+ * Table 30: a subnet's DHCP requests (broadcast, UDP 68 -> 67) go to the
+ * controller, that is the agent, which answers with a packet-out.  Only
+ * subnets with a DHCP port get this flow.
+ *
+ * The metadata service (only when the facts name a metadata tap).  VMs
+ * reach 169.254.169.254:80; the agent's proxy listens on the host side of
+ * the tap, which carries 169.254.169.254 and a route to 128.0.0.0/1 through
+ * the tap.
+ *   - Table 35 turns the request toward the proxy: tcp_dst <- the proxy's
+ *     port, eth_dst <- the tap's MAC.
+ *   - Table 36 hides the VM's address behind one that names its port:
+ *     ip_src <- 128.0.0.0 | reg6 (the VM's ofport, bit 31 set), and outputs
+ *     to the tap.  The proxy maps the source address back to the port.  The
+ *     seed's priority-200 "TCP SYN to CONTROLLER" flow is not used: the agent
+ *     knows every local port, so table 37 holds the reply flows in advance
+ *     and no packet-in is needed.
+ *   - Table 37 takes what comes back from the tap (table 0 sends the tap's
+ *     traffic here), per local port with address A = 128.0.0.0 | ofport:
+ *       . the host's ARP request for A is answered in place with the VM's
+ *         MAC (so the host sends its replies to that MAC);
+ *       . TCP from 169.254.169.254:<proxy port> to A gets its source port
+ *         set back to 80, its destination address to the VM's fixed IP,
+ *         eth_src to the subnet's gateway MAC (the VM sent its request to
+ *         the gateway; the tap's MAC when the subnet has no gateway) and
+ *         eth_dst to the VM's MAC, and is output to the VM's port.
+ *     Anything else from the tap (ARP for other addresses, IPv6, ...) is
+ *     dropped. */
+
+#include <config.h>
+
+#include <inttypes.h>
+
+#include "model.h"
+#include "openvswitch/dynamic-string.h"
+#include "pipeline-private.h"
+
+/* Flow priority of the tables of this file. */
+enum {
+    PUNT_PRIO = 100,
+};
+
+/* Returns the address that names local port 'pp' toward the metadata proxy:
+ * 128.0.0.0 | ofport, as table 36 computes it from reg6. */
+static ovs_be32
+punt_port_address(const struct pipeline_port *pp)
+{
+    return htonl(0x80000000u | pp->ofport);
+}
+
+/* Adds the flows of table 37 for local port 'pp'. */
+static void
+punt_metadata_reply(struct pipeline_ctx *ctx, const struct pipeline_port *pp)
+{
+    const struct model_subnet *subnet = pp->subnet->subnet;
+    const struct pipeline_facts *facts = ctx->facts;
+    ovs_be32 address = punt_port_address(pp);
+    struct eth_addr src = (subnet->n_gateway_ports
+                           ? subnet->gateway_ports[0].mac
+                           : facts->metadata_mac);
+
+    struct ds actions = DS_EMPTY_INITIALIZER;
+    pipeline_put_arp_reply(&actions, pp->port->mac, address);
+    pipeline_add_flow(ctx, DESIRED_STAGE_METADATA, pp->port->id,
+                      PIPELINE_T_METADATA_REPLY, PUNT_PRIO,
+                      "arp,arp_tpa="IP_FMT",arp_op=1 actions=%s",
+                      IP_ARGS(address), ds_cstr(&actions));
+    ds_destroy(&actions);
+
+    pipeline_add_flow(ctx, DESIRED_STAGE_METADATA, pp->port->id,
+                      PIPELINE_T_METADATA_REPLY, PUNT_PRIO,
+                      "tcp,nw_src="PIPELINE_METADATA_IP",nw_dst="IP_FMT","
+                      "tp_src=%"PRIu16" actions=set_field:80->tcp_src,"
+                      "set_field:"IP_FMT"->ip_dst,"
+                      "set_field:"ETH_ADDR_FMT"->eth_src,"
+                      "set_field:"ETH_ADDR_FMT"->eth_dst,output:%"PRIu32,
+                      IP_ARGS(address), facts->metadata_port,
+                      IP_ARGS(pp->port->fixed_ip), ETH_ADDR_ARGS(src),
+                      ETH_ADDR_ARGS(pp->port->mac), pp->ofport);
+}
+
+/* Adds the metadata service's flows of tables 35, 36 and 37. */
+static void
+punt_metadata(struct pipeline_ctx *ctx)
+{
+    const struct pipeline_facts *facts = ctx->facts;
+
+    pipeline_add_flow(ctx, DESIRED_STAGE_METADATA, "",
+                      PIPELINE_T_METADATA, PUNT_PRIO,
+                      "tcp,nw_dst="PIPELINE_METADATA_IP",tp_dst=80 "
+                      "actions=set_field:%"PRIu16"->tcp_dst,"
+                      "set_field:"ETH_ADDR_FMT"->eth_dst,goto_table:%d",
+                      facts->metadata_port,
+                      ETH_ADDR_ARGS(facts->metadata_mac),
+                      PIPELINE_T_METADATA_OUT);
+    pipeline_add_flow(ctx, DESIRED_STAGE_METADATA, "",
+                      PIPELINE_T_METADATA_OUT, PUNT_PRIO,
+                      "tcp,nw_dst="PIPELINE_METADATA_IP" "
+                      "actions=move:NXM_NX_REG6[]->NXM_OF_IP_SRC[],"
+                      "load:0x1->NXM_OF_IP_SRC[31],output:%"PRIu32,
+                      facts->metadata_ofport);
+    for (size_t i = 0; i < ctx->n_ports; i++) {
+        punt_metadata_reply(ctx, &ctx->ports[i]);
+    }
+}
+
+/* Adds the flows of tables 30, 35, 36 and 37. */
+void
+pipeline_punt(struct pipeline_ctx *ctx)
+{
+    for (size_t i = 0; i < ctx->n_subnets; i++) {
+        const struct model_subnet *subnet = ctx->subnets[i].subnet;
+        if (subnet->dhcp_port) {
+            pipeline_add_flow(ctx, DESIRED_STAGE_DHCP, subnet->id,
+                              PIPELINE_T_DHCP, PUNT_PRIO,
+                              "udp,metadata=%#"PRIx32","
+                              "dl_dst=ff:ff:ff:ff:ff:ff,tp_src=68,tp_dst=67 "
+                              "actions=CONTROLLER:65535", subnet->metadata);
+        }
+    }
+
+    if (ctx->facts->metadata_ofport) {
+        punt_metadata(ctx);
+    } else if (ctx->n_ports) {
+        pipeline_warn(ctx, "no metadata tap port: the metadata service is "
+                      "not reachable");
+    }
+}

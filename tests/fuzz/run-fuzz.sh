@@ -1,0 +1,91 @@
+#!/bin/sh
+# Builds the libFuzzer harness of the document parser (tests/fuzz/
+# fuzz-model.c, with lib/model.c and lib/host-view.c compiled in, linked
+# against the non-instrumented libopenvswitch.a) and runs it.
+#
+# usage: tests/fuzz/run-fuzz.sh SRCDIR BUILDDIR [SECONDS]
+#   SRCDIR and BUILDDIR may come in either order (tests/run-tests.sh passes
+#   BUILDDIR first) or from the SRCDIR/BUILDDIR environment variables.
+#   SECONDS defaults to 60 (or $FUZZ_SECONDS).
+#
+# Exits 0 and prints "fuzz-model: N runs, no crash" on success, 77 if no
+# libFuzzer-capable clang is available, and 1 on a crash or build failure;
+# the crashing input is left in BUILDDIR/tests/fuzz/.
+set -u
+
+a=${1:-${SRCDIR:-}}
+b=${2:-${BUILDDIR:-}}
+seconds=${3:-${FUZZ_SECONDS:-60}}
+if [ -f "$a/lib/model.c" ] && [ -f "$b/Makefile" ]; then
+    srcdir=$a builddir=$b
+elif [ -f "$b/lib/model.c" ] && [ -f "$a/Makefile" ]; then
+    srcdir=$b builddir=$a
+else
+    echo "usage: $0 SRCDIR BUILDDIR [SECONDS]" >&2
+    exit 2
+fi
+case $seconds in
+    ''|*[!0-9]*) echo "run-fuzz: SECONDS must be a number" >&2; exit 2 ;;
+esac
+
+# The configure results of the build tree: which clang, and how to compile
+# and link against Open vSwitch.
+make_var() {
+    sed -n "s/^$1 = //p" "$builddir/Makefile" | head -n 1
+}
+clang=$(make_var CLANG)
+[ -n "$clang" ] || clang=$(command -v clang 2>/dev/null || true)
+if [ -z "$clang" ] || [ ! -x "$clang" ]; then
+    echo "fuzz-model: skipped, clang is not installed"
+    exit 77
+fi
+ovs_cppflags=$(make_var OVS_CPPFLAGS)
+ovs_libs=$(make_var OVS_LIBS)
+if [ -z "$ovs_cppflags" ] || [ -z "$ovs_libs" ]; then
+    echo "run-fuzz: no OVS_CPPFLAGS/OVS_LIBS in $builddir/Makefile" >&2
+    exit 1
+fi
+
+work=$builddir/tests/fuzz
+mkdir -p "$work/corpus-model" || exit 1
+srcdir=$(cd "$srcdir" && pwd)
+work=$(cd "$work" && pwd)
+
+# A clang without the libFuzzer runtime cannot build any harness: skip.
+probe=$work/probe.c
+printf '%s\n' '#include <stddef.h>' '#include <stdint.h>' \
+    'int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);' \
+    'int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)' \
+    '{ (void) d; (void) n; return 0; }' >"$probe"
+if ! "$clang" -fsanitize=fuzzer,address -o "$work/probe" "$probe" \
+        >/dev/null 2>&1; then
+    echo "fuzz-model: skipped, $clang cannot build libFuzzer targets"
+    exit 77
+fi
+rm -f "$probe" "$work/probe"
+
+# shellcheck disable=SC2086 # The flag lists are meant to be split.
+if ! "$clang" -fsanitize=fuzzer,address -std=gnu11 -g -O1 \
+        -I"$srcdir/lib" $ovs_cppflags \
+        -o "$work/fuzz-model" "$srcdir/tests/fuzz/fuzz-model.c" \
+        "$srcdir/lib/model.c" "$srcdir/lib/host-view.c" $ovs_libs; then
+    echo "run-fuzz: cannot build the harness" >&2
+    exit 1
+fi
+
+# New inputs go to the build tree's corpus; the source tree's seeds are
+# only read.
+log=$work/fuzz-model.log
+(cd "$work" && ASAN_OPTIONS=detect_leaks=1 ./fuzz-model \
+     -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+     -max_len=65536 -print_final_stats=1 \
+     "$work/corpus-model" "$srcdir/tests/fuzz/corpus-model") >"$log" 2>&1
+rc=$?
+runs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$log" | tail -n 1)
+if [ $rc -ne 0 ] || [ -z "$runs" ]; then
+    tail -n 60 "$log"
+    echo "fuzz-model: crash (exit $rc); input and log in $work"
+    exit 1
+fi
+echo "fuzz-model: $runs runs, no crash"
+exit 0

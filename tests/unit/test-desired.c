@@ -1,0 +1,211 @@
+/*
+ * Copyright (c) 2026 The jstack-agent authors.
+ *
+ * Licensed under the Apache License, Version 2.0.
+ */
+
+/* Unit tests of lib/desired.c: parsing, merging, conflicts, canonical group
+ * and meter text, and the dump-flows format. */
+
+#include <config.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "desired.h"
+#include "openvswitch/dynamic-string.h"
+#include "suites.h"
+#include "util.h"
+
+/* Returns desired_table_format() of 't' as a malloc()ed string. */
+static char *
+format_table(const struct desired_table *t)
+{
+    struct ds s = DS_EMPTY_INITIALIZER;
+    desired_table_format(t, &s);
+    return ds_steal_cstr(&s);
+}
+
+/* Adds a flow that must be accepted. */
+static void
+add_ok(struct desired_table *t, uint8_t table_id, uint16_t priority,
+       uint64_t cookie, const char *match, const char *actions)
+{
+    char *error = desired_table_add_flow(t, table_id, priority, cookie,
+                                         match, actions);
+    ck_assert_msg(!error, "%s", error ? error : "");
+}
+
+START_TEST(test_cookie_layout)
+{
+    uint64_t cookie = desired_cookie(DESIRED_STAGE_L2, "port-1");
+    ck_assert_uint_eq(cookie >> 48, DESIRED_COOKIE_MAGIC);
+    ck_assert_uint_eq((cookie >> 40) & 0xff, DESIRED_STAGE_L2);
+    ck_assert_uint_eq((cookie >> 32) & 0xff, 0);
+    ck_assert_uint_ne(cookie, desired_cookie(DESIRED_STAGE_L2, "port-2"));
+    ck_assert_uint_eq(cookie, desired_cookie(DESIRED_STAGE_L2, "port-1"));
+}
+END_TEST
+
+START_TEST(test_flow_format_matches_dump_flows)
+{
+    struct desired_table t;
+    desired_table_init(&t);
+    add_ok(&t, 0, 1000, 0x6a73010000000001ULL, "in_port=2,tun_id=1",
+           "write_metadata:0x401/0xffffffff,goto_table:40");
+    add_ok(&t, 25, 100, 0, "arp,metadata=0x1,arp_tpa=172.16.1.3,arp_op=1",
+           "move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],"
+           "set_field:fa:16:3e:5e:16:34->eth_src,set_field:2->arp_op,"
+           "IN_PORT");
+    add_ok(&t, 10, 50, 0, "", "goto_table:20");
+    add_ok(&t, 60, 100, 0, "metadata=1,reg7=2",
+           "output:NXM_NX_REG7[]");
+
+    char *text = format_table(&t);
+    /* What "ovs-ofctl -O OpenFlow13 dump-flows --no-stats" prints: table 0
+     * and cookie 0 are left out, fields in OVS's canonical order. */
+    ck_assert_str_eq(text,
+        "cookie=0x6a73010000000001, priority=1000,tun_id=0x1,in_port=2 "
+        "actions=write_metadata:0x401/0xffffffff,goto_table:40\n"
+        "table=10, priority=50 actions=goto_table:20\n"
+        "table=25, priority=100,arp,metadata=0x1,arp_tpa=172.16.1.3,"
+        "arp_op=1 actions=move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],"
+        "set_field:fa:16:3e:5e:16:34->eth_src,set_field:2->arp_op,IN_PORT\n"
+        "table=60, priority=100,reg7=0x2,metadata=0x1 "
+        "actions=output:NXM_NX_REG7[]\n");
+    free(text);
+    desired_table_destroy(&t);
+}
+END_TEST
+
+START_TEST(test_merge_and_conflict)
+{
+    struct desired_table t;
+    desired_table_init(&t);
+    add_ok(&t, 45, 100, 1, "metadata=1,dl_dst=fa:16:3e:00:00:01",
+           "set_field:0x3->reg7,goto_table:50");
+    /* Same flow written differently, other cookie: merged, first cookie
+     * kept. */
+    add_ok(&t, 45, 100, 2, "dl_dst=fa:16:3e:00:00:01,metadata=0x1",
+           "set_field:3->reg7,goto_table:50");
+    ck_assert_uint_eq(hmap_count(&t.flows), 1);
+
+    char *error = desired_table_add_flow(&t, 45, 100, 3,
+                                         "metadata=1,dl_dst=fa:16:3e:00:00:01",
+                                         "set_field:0x4->reg7,goto_table:50");
+    ck_assert_ptr_nonnull(error);
+    ck_assert_msg(strstr(error, "conflicts"), "%s", error);
+    free(error);
+    ck_assert_uint_eq(hmap_count(&t.flows), 1);
+
+    /* Another priority is another flow. */
+    add_ok(&t, 45, 90, 1, "metadata=1,dl_dst=fa:16:3e:00:00:01",
+           "set_field:0x4->reg7,goto_table:50");
+    ck_assert_uint_eq(hmap_count(&t.flows), 2);
+
+    struct desired_flow *f;
+    HMAP_FOR_EACH (f, node, &t.flows) {
+        ck_assert_ptr_eq(desired_table_find_flow(&t, f->table_id,
+                                                 f->priority, &f->match), f);
+        if (f->priority == 100) {
+            ck_assert_uint_eq(f->cookie, 1);
+        }
+    }
+    desired_table_destroy(&t);
+}
+END_TEST
+
+START_TEST(test_parse_errors)
+{
+    struct desired_table t;
+    desired_table_init(&t);
+    const char *bad[][2] = {
+        { "no_such_field=1", "drop" },
+        { "ip", "no_such_action" },
+        { "", "set_field:80->tcp_dst" },        /* Prerequisite missing. */
+        { "", "goto_table:5,output:1" },        /* Instruction order. */
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+        char *error = desired_table_add_flow(&t, 5, 1, 0, bad[i][0],
+                                             bad[i][1]);
+        ck_assert_msg(error != NULL, "%s actions=%s accepted",
+                      bad[i][0], bad[i][1]);
+        free(error);
+    }
+    ck_assert_uint_eq(hmap_count(&t.flows), 0);
+
+    char *error = desired_table_add_group(&t, 1, "type=nonsense");
+    ck_assert_ptr_nonnull(error);
+    free(error);
+    error = desired_table_add_meter(&t, 1, "bands=type=drop rate=1");
+    ck_assert_ptr_nonnull(error);
+    free(error);
+    desired_table_destroy(&t);
+}
+END_TEST
+
+START_TEST(test_groups_and_meters_canonical)
+{
+    struct desired_table t;
+    desired_table_init(&t);
+
+    /* Short forms become what dump-groups / dump-meters print. */
+    char *error = desired_table_add_group(&t, 7, "type=select,"
+                                          "bucket=output:11,"
+                                          "bucket=output:12");
+    ck_assert_msg(!error, "%s", error);
+    error = desired_table_add_group(&t, 2, "type=all");
+    ck_assert_msg(!error, "%s", error);
+    error = desired_table_add_group(&t, 7, "type=select,"
+                                    "bucket=actions=output:11,"
+                                    "bucket=actions=output:12");
+    ck_assert_msg(!error, "%s", error);            /* Same: merged. */
+    error = desired_table_add_group(&t, 7, "type=select,"
+                                    "bucket=actions=output:11");
+    ck_assert_ptr_nonnull(error);                  /* Conflict. */
+    free(error);
+
+    error = desired_table_add_meter(&t, 3, "kbps burst "
+                                    "bands=type=drop rate=10000 "
+                                    "burst_size=1000");
+    ck_assert_msg(!error, "%s", error);
+    error = desired_table_add_meter(&t, 1, "kbps bands=type=drop rate=5");
+    ck_assert_msg(!error, "%s", error);
+    error = desired_table_add_meter(&t, 1, "kbps bands=type=drop rate=6");
+    ck_assert_ptr_nonnull(error);
+    free(error);
+
+    add_ok(&t, 45, 100, 0, "dl_dst=01:00:00:00:00:00/01:00:00:00:00:00",
+           "group:2");
+
+    char *text = format_table(&t);
+    ck_assert_str_eq(text,
+        "table=45, priority=100,dl_dst=01:00:00:00:00:00/01:00:00:00:00:00 "
+        "actions=group:2\n"
+        "group_id=2,type=all\n"
+        "group_id=7,type=select,bucket=actions=output:11,"
+        "bucket=actions=output:12\n"
+        "meter=1 kbps bands=type=drop rate=5\n"
+        "meter=3 kbps burst bands=type=drop rate=10000 burst_size=1000\n");
+    free(text);
+
+    desired_table_clear(&t);
+    ck_assert_uint_eq(hmap_count(&t.flows) + hmap_count(&t.groups)
+                      + hmap_count(&t.meters), 0);
+    desired_table_destroy(&t);
+}
+END_TEST
+
+Suite *
+test_desired_suite(void)
+{
+    Suite *s = suite_create("desired");
+    TCase *tc = tcase_create("desired");
+    tcase_add_test(tc, test_cookie_layout);
+    tcase_add_test(tc, test_flow_format_matches_dump_flows);
+    tcase_add_test(tc, test_merge_and_conflict);
+    tcase_add_test(tc, test_parse_errors);
+    tcase_add_test(tc, test_groups_and_meters_canonical);
+    suite_add_tcase(s, tc);
+    return s;
+}
