@@ -11,12 +11,20 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "compute.h"
+#include "desired.h"
 #include "dirs.h"
+#include "host-view.h"
 #include "localdb.h"
+#include "model.h"
 #include "ofctrl.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/vlog.h"
+#include "ovsdb-idl.h"
+#include "pipeline.h"
+#include "plumbing.h"
 #include "settings.h"
+#include "source.h"
 #include "svec.h"
 #include "timeval.h"
 #include "unixctl.h"
@@ -34,6 +42,9 @@ struct agent {
 
     struct localdb *db;         /* Owned: the local OVSDB. */
     struct ofctrl *ofctrl;      /* Owned: the bridge connection. */
+    struct source *source;      /* Owned: the controller's document; NULL
+                                 * until the settings are first OK. */
+    struct compute *compute;    /* Owned: model -> host view -> desired. */
 
     /* Settings, re-resolved whenever the database changes. */
     unsigned int db_seqno;      /* localdb_seqno() they were resolved at. */
@@ -45,6 +56,15 @@ struct agent {
 };
 
 static unixctl_cb_func agent_unixctl_status;
+static unixctl_cb_func agent_unixctl_model_show;
+static unixctl_cb_func agent_unixctl_flows_desired;
+static unixctl_cb_func agent_unixctl_flows_installed;
+static unixctl_cb_func agent_unixctl_flows_diff;
+static unixctl_cb_func agent_unixctl_sync;
+static unixctl_cb_func agent_unixctl_recompute;
+static unixctl_cb_func agent_unixctl_tunnel_list;
+static unixctl_cb_func agent_unixctl_port_list;
+static unixctl_cb_func agent_unixctl_inject_bad_flow;
 
 /* Creates the agent with the choices in 'options' (copied), and registers
  * its unixctl commands.  The caller owns the result (agent_destroy()). */
@@ -59,13 +79,31 @@ agent_create(const struct agent_options *options)
     smap_clone(&agent->overrides, &options->overrides);
 
     agent->db = localdb_create(agent->db_remote);
-    agent->ofctrl = ofctrl_create();
+    agent->ofctrl = ofctrl_create(pipeline_owns_table);
+    agent->compute = compute_create();
     agent->db_seqno = UINT_MAX;
     svec_init(&agent->problems);
     agent->started = time_msec();
 
     unixctl_command_register("status", "", 0, 0, agent_unixctl_status,
                              agent);
+    unixctl_command_register("model/show", "", 0, 0,
+                             agent_unixctl_model_show, agent);
+    unixctl_command_register("flows/desired", "", 0, 0,
+                             agent_unixctl_flows_desired, agent);
+    unixctl_command_register("flows/installed", "", 0, 0,
+                             agent_unixctl_flows_installed, agent);
+    unixctl_command_register("flows/diff", "", 0, 0,
+                             agent_unixctl_flows_diff, agent);
+    unixctl_command_register("sync", "", 0, 0, agent_unixctl_sync, agent);
+    unixctl_command_register("recompute", "", 0, 0,
+                             agent_unixctl_recompute, agent);
+    unixctl_command_register("tunnel/list", "", 0, 0,
+                             agent_unixctl_tunnel_list, agent);
+    unixctl_command_register("port/list", "", 0, 0,
+                             agent_unixctl_port_list, agent);
+    unixctl_command_register("debug/inject-bad-flow", "", 0, 0,
+                             agent_unixctl_inject_bad_flow, agent);
     return agent;
 }
 
@@ -74,6 +112,8 @@ void
 agent_destroy(struct agent *agent)
 {
     if (agent) {
+        compute_destroy(agent->compute);
+        source_destroy(agent->source);
         ofctrl_destroy(agent->ofctrl);
         localdb_destroy(agent->db);
         settings_destroy(&agent->settings);
@@ -123,15 +163,57 @@ agent_switch_target(const struct agent *agent)
                      agent->settings.bridge);
 }
 
-/* Does the agent's work: database, settings, bridge connection. */
+/* Creates the controller source from the settings, or points it at changed
+ * ones. */
+static void
+agent_update_source(struct agent *agent)
+{
+    const struct settings *settings = &agent->settings;
+    struct source_options options = {
+        .url = settings->controller,
+        .poll_interval = settings->poll_interval,
+        .timeout = settings->controller_timeout,
+        .ca_file = settings->controller_ca_file,
+        .cert_file = settings->controller_cert,
+        .key_file = settings->controller_key,
+    };
+
+    if (!agent->source) {
+        agent->source = source_create(agent->state_dir, &options);
+    } else {
+        source_set_options(agent->source, &options);
+    }
+}
+
+/* Does the agent's work: database, settings, controller source, desired
+ * state, bridge. */
 void
 agent_run(struct agent *agent)
 {
-    localdb_run(agent->db);
+    struct ovsdb_idl_txn *txn = localdb_run(agent->db);
     if (localdb_is_connected(agent->db)
         && localdb_seqno(agent->db) != agent->db_seqno) {
         agent->db_seqno = localdb_seqno(agent->db);
         agent_update_settings(agent);
+        if (agent->settings_ok) {
+            agent_update_source(agent);
+        }
+    }
+    if (agent->source) {
+        /* The source may replace its model: the host view built from the
+         * old one is rebuilt right away, before anything reads it. */
+        source_run(agent->source);
+        if (localdb_is_connected(agent->db)) {
+            struct compute_input input = {
+                .model = source_model(agent->source),
+                .model_seqno = source_model_seqno(agent->source),
+                .idl = localdb_idl(agent->db),
+                .txn = txn,
+                .bridge = agent->settings.bridge,
+                .encap_ip = agent->settings.encap_ip_be,
+            };
+            compute_run(agent->compute, &input);
+        }
     }
 
     if (agent->settings_ok) {
@@ -140,6 +222,10 @@ agent_run(struct agent *agent)
         free(target);
     }
     ofctrl_run(agent->ofctrl);
+    if (compute_has_desired(agent->compute)) {
+        ofctrl_put(agent->ofctrl, compute_desired(agent->compute),
+                   compute_desired_seqno(agent->compute), time_msec());
+    }
 }
 
 /* Arranges for poll_block() to wake up when agent_run() has work. */
@@ -148,6 +234,9 @@ agent_wait(struct agent *agent)
 {
     localdb_wait(agent->db);
     ofctrl_wait(agent->ofctrl);
+    if (agent->source) {
+        source_wait(agent->source);
+    }
 }
 
 /* "status": one screen on the agent's connections and counts. */
@@ -175,10 +264,211 @@ agent_unixctl_status(struct unixctl_conn *conn, int argc OVS_UNUSED,
         }
     }
     ofctrl_format_status(agent->ofctrl, &out);
-    ds_put_format(&out, "controller source: %s\n",
-                  agent->settings_ok ? agent->settings.controller
-                  : "(not configured)");
+    compute_format_status(agent->compute, &out);
+    if (compute_has_desired(agent->compute)) {
+        ds_put_format(&out, "bridge in sync: %s\n",
+                      ofctrl_in_sync(agent->ofctrl,
+                                     compute_desired_seqno(agent->compute))
+                      ? "yes" : "no");
+    }
+    if (agent->source) {
+        ds_put_cstr(&out, "last successful sync: ");
+        source_format_last_success(agent->source, &out);
+        ds_put_char(&out, '\n');
+        source_format_status(agent->source, &out);
+    } else {
+        ds_put_cstr(&out, "last successful sync: never\n"
+                    "controller source: (not configured)\n");
+    }
     ds_put_format(&out, "state directory: %s\n", agent->state_dir);
     unixctl_command_reply(conn, ds_cstr(&out));
     ds_destroy(&out);
+}
+
+/* Appends one line on 'port' of 'subnet' to 'out', starting with 'kind'. */
+static void
+agent_format_port(const char *kind, const struct model_subnet *subnet,
+                  const struct model_port *port, struct ds *out)
+{
+    ds_put_format(out, "%s %s subnet %s mac "ETH_ADDR_FMT" ip "IP_FMT
+                  " host "IP_FMT" device %s\n", kind, port->id, subnet->id,
+                  ETH_ADDR_ARGS(port->mac), IP_ARGS(port->fixed_ip),
+                  IP_ARGS(port->host),
+                  port->device_id[0] ? port->device_id : "(none)");
+}
+
+/* Appends to 'out' what 'model' means to the host with tunnel IP
+ * 'local_ip': one line per subnet, local port, remote port (of the
+ * subnets with a local port), tunnel endpoint and router. */
+static void
+agent_format_model(const struct model *model, ovs_be32 local_ip,
+                   struct ds *out)
+{
+    struct host_view view;
+
+    host_view_build(model, local_ip, &view);
+    for (size_t i = 0; i < model->n_subnets; i++) {
+        const struct model_subnet *subnet = model->subnets[i];
+        ds_put_format(out, "subnet %s network "IP_FMT"/%u vni %"PRIu32
+                      " metadata %#"PRIx32" mtu %"PRIu32" ports %"PRIuSIZE
+                      " routers %"PRIuSIZE"\n", subnet->id,
+                      IP_ARGS(subnet->network), subnet->plen, subnet->vni,
+                      subnet->metadata, subnet->mtu, subnet->n_ports,
+                      subnet->n_routers);
+    }
+    for (size_t i = 0; i < view.n_local_ports; i++) {
+        agent_format_port("local port", view.local_ports[i].subnet,
+                          view.local_ports[i].port, out);
+    }
+    for (size_t i = 0; i < view.n_subnets; i++) {
+        const struct model_subnet *subnet = view.subnets[i].subnet;
+        for (size_t j = 0; j < subnet->n_ports; j++) {
+            if (subnet->ports[j].host != local_ip) {
+                agent_format_port("remote port", subnet, &subnet->ports[j],
+                                  out);
+            }
+        }
+    }
+    for (size_t i = 0; i < view.n_endpoints; i++) {
+        ds_put_format(out, "tunnel endpoint "IP_FMT"\n",
+                      IP_ARGS(view.endpoints[i]));
+    }
+    for (size_t i = 0; i < view.n_routers; i++) {
+        ds_put_format(out, "router "IP_FMT"\n", IP_ARGS(view.routers[i]));
+    }
+    host_view_destroy(&view);
+}
+
+/* "model/show": the current model as this host sees it, one line per
+ * object. */
+static void
+agent_unixctl_model_show(struct unixctl_conn *conn, int argc OVS_UNUSED,
+                         const char *argv[] OVS_UNUSED, void *agent_)
+{
+    struct agent *agent = agent_;
+    const struct model *model = (agent->source
+                                 ? source_model(agent->source) : NULL);
+
+    if (!model) {
+        unixctl_command_reply(conn, "no model yet: the controller has not "
+                              "answered and no document is cached\n");
+        return;
+    }
+
+    struct ds out = DS_EMPTY_INITIALIZER;
+    agent_format_model(model, agent->settings.encap_ip_be, &out);
+    unixctl_command_reply(conn, ds_cstr(&out));
+    ds_destroy(&out);
+}
+
+/* "flows/desired": every flow, group and meter the bridge should hold, as
+ * ovs-ofctl prints them. */
+static void
+agent_unixctl_flows_desired(struct unixctl_conn *conn, int argc OVS_UNUSED,
+                            const char *argv[] OVS_UNUSED, void *agent_)
+{
+    struct agent *agent = agent_;
+    struct ds out = DS_EMPTY_INITIALIZER;
+
+    desired_table_format(compute_desired(agent->compute), &out);
+    unixctl_command_reply(conn, ds_cstr(&out));
+    ds_destroy(&out);
+}
+
+/* "flows/installed": the agent's mirror of what the bridge holds. */
+static void
+agent_unixctl_flows_installed(struct unixctl_conn *conn,
+                              int argc OVS_UNUSED,
+                              const char *argv[] OVS_UNUSED, void *agent_)
+{
+    struct agent *agent = agent_;
+    struct ds out = DS_EMPTY_INITIALIZER;
+
+    desired_table_format(ofctrl_installed(agent->ofctrl), &out);
+    unixctl_command_reply(conn, ds_cstr(&out));
+    ds_destroy(&out);
+}
+
+/* "flows/diff": what differs between desired and installed; empty when
+ * the bridge is in sync. */
+static void
+agent_unixctl_flows_diff(struct unixctl_conn *conn, int argc OVS_UNUSED,
+                         const char *argv[] OVS_UNUSED, void *agent_)
+{
+    struct agent *agent = agent_;
+
+    if (!ofctrl_is_connected(agent->ofctrl)) {
+        unixctl_command_reply_error(conn, "not connected to the bridge");
+        return;
+    }
+    struct ds out = DS_EMPTY_INITIALIZER;
+    ofctrl_format_diff(agent->ofctrl, compute_desired(agent->compute),
+                       &out);
+    unixctl_command_reply(conn, ds_cstr(&out));
+    ds_destroy(&out);
+}
+
+/* "sync": reads the bridge again and repairs whatever differs. */
+static void
+agent_unixctl_sync(struct unixctl_conn *conn, int argc OVS_UNUSED,
+                   const char *argv[] OVS_UNUSED, void *agent_)
+{
+    struct agent *agent = agent_;
+
+    ofctrl_resync(agent->ofctrl);
+    unixctl_command_reply(conn, NULL);
+}
+
+/* "recompute": computes the desired state again from scratch. */
+static void
+agent_unixctl_recompute(struct unixctl_conn *conn, int argc OVS_UNUSED,
+                        const char *argv[] OVS_UNUSED, void *agent_)
+{
+    struct agent *agent = agent_;
+
+    compute_force(agent->compute);
+    unixctl_command_reply(conn, NULL);
+}
+
+/* "tunnel/list": one line per tunnel port: remote IP, port, ofport. */
+static void
+agent_unixctl_tunnel_list(struct unixctl_conn *conn, int argc OVS_UNUSED,
+                          const char *argv[] OVS_UNUSED, void *agent_)
+{
+    struct agent *agent = agent_;
+    struct ds out = DS_EMPTY_INITIALIZER;
+
+    if (agent->settings_ok) {
+        plumbing_format_tunnels(localdb_idl(agent->db),
+                                agent->settings.bridge, &out);
+    }
+    unixctl_command_reply(conn, ds_cstr(&out));
+    ds_destroy(&out);
+}
+
+/* "port/list": one line per local VM port: id, device, ofport, subnet,
+ * state. */
+static void
+agent_unixctl_port_list(struct unixctl_conn *conn, int argc OVS_UNUSED,
+                        const char *argv[] OVS_UNUSED, void *agent_)
+{
+    struct agent *agent = agent_;
+    struct ds out = DS_EMPTY_INITIALIZER;
+
+    compute_format_ports(agent->compute, &out);
+    unixctl_command_reply(conn, ds_cstr(&out));
+    ds_destroy(&out);
+}
+
+/* "debug/inject-bad-flow" (tests only): the next bundle carries a flow the
+ * switch rejects, and the agent must discard the bundle and recover. */
+static void
+agent_unixctl_inject_bad_flow(struct unixctl_conn *conn,
+                              int argc OVS_UNUSED,
+                              const char *argv[] OVS_UNUSED, void *agent_)
+{
+    struct agent *agent = agent_;
+
+    ofctrl_inject_bad_flow(agent->ofctrl);
+    unixctl_command_reply(conn, NULL);
 }

@@ -4,10 +4,16 @@ noinst_LIBRARIES += agent/libjstack-agent.a
 agent_libjstack_agent_a_SOURCES = \
 	agent/agent.c \
 	agent/agent.h \
+	agent/compute.c \
+	agent/compute.h \
 	agent/ofctrl.c \
 	agent/ofctrl.h \
+	agent/plumbing.c \
+	agent/plumbing.h \
 	agent/localdb.c \
-	agent/localdb.h
+	agent/localdb.h \
+	agent/source.c \
+	agent/source.h
 agent_libjstack_agent_a_CPPFLAGS = $(AM_CPPFLAGS) $(CURL_CFLAGS) \
 	$(MHD_CFLAGS) $(SYSTEMD_CFLAGS)
 

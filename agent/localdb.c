@@ -22,6 +22,7 @@ VLOG_DEFINE_THIS_MODULE(localdb);
 struct localdb {
     char *remote;               /* Owned: e.g. "unix:/var/run/.../db.sock". */
     struct ovsdb_idl *idl;      /* Owned. */
+    struct ovsdb_idl_loop loop; /* One transaction per main-loop pass. */
     bool was_connected;         /* For logging connection changes. */
 };
 
@@ -34,6 +35,7 @@ localdb_create(const char *remote)
 
     db->remote = xstrdup(remote);
     db->idl = ovsdb_idl_create(remote, &ovsrec_idl_class, true, true);
+    db->loop = (struct ovsdb_idl_loop) OVSDB_IDL_LOOP_INITIALIZER(db->idl);
     return db;
 }
 
@@ -42,17 +44,19 @@ void
 localdb_destroy(struct localdb *db)
 {
     if (db) {
-        ovsdb_idl_destroy(db->idl);
+        ovsdb_idl_loop_destroy(&db->loop);
         free(db->remote);
         free(db);
     }
 }
 
-/* Processes what the database sent. */
-void
+/* Processes what the database sent.  Returns the transaction in which this
+ * pass of the main loop may change the database (committed by
+ * localdb_wait()), or NULL while the previous one is still in flight. */
+struct ovsdb_idl_txn *
 localdb_run(struct localdb *db)
 {
-    ovsdb_idl_run(db->idl);
+    struct ovsdb_idl_txn *txn = ovsdb_idl_loop_run(&db->loop);
 
     bool connected = localdb_is_connected(db);
     if (connected != db->was_connected) {
@@ -64,13 +68,15 @@ localdb_run(struct localdb *db)
         }
         db->was_connected = connected;
     }
+    return txn;
 }
 
-/* Arranges for poll_block() to wake up when localdb_run() has work. */
+/* Commits this pass's transaction, if it changed anything, and arranges
+ * for poll_block() to wake up when localdb_run() has work. */
 void
 localdb_wait(struct localdb *db)
 {
-    ovsdb_idl_wait(db->idl);
+    ovsdb_idl_loop_commit_and_wait(&db->loop);
 }
 
 /* Returns true if the database is connected and its contents received. */

@@ -14,13 +14,14 @@
 #include <stdbool.h>
 
 struct ovsdb_idl;
+struct ovsdb_idl_txn;
 struct smap;
 
 struct localdb;
 
 struct localdb *localdb_create(const char *remote);
 void localdb_destroy(struct localdb *);
-void localdb_run(struct localdb *);
+struct ovsdb_idl_txn *localdb_run(struct localdb *);
 void localdb_wait(struct localdb *);
 
 bool localdb_is_connected(const struct localdb *);

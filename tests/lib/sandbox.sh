@@ -97,3 +97,75 @@ sandbox_stop() {
     sandbox_kill ovsdb-server
     rm -rf "$SANDBOX"
 }
+
+# Starts the seed-000 example as host 10.10.10.2: a sandbox OVS with br0,
+# the seed's two local VM interfaces (compute1_ns on ofport 3,
+# compute1_ns_2 on ofport 4), the document in $SANDBOX/subnets.json served
+# as file://, and the agent with extra options "$@", polling every 200 ms.
+# Waits until the bridge equals the desired state.
+sandbox_start_example() {
+    sandbox_create
+    sandbox_start_ovs br0
+    sandbox_add_vif br0 compute1_ns 3
+    sandbox_add_vif br0 compute1_ns_2 4
+    cp "$SRCDIR/tests/fixtures/seed-000.json" "$SANDBOX/subnets.json"
+    ovs-vsctl set Open_vSwitch . \
+        external_ids:jstack-encap-ip=10.10.10.2 \
+        external_ids:jstack-controller="file://$SANDBOX/subnets.json" \
+        external_ids:jstack-poll-interval=200
+    sandbox_start_agent "$@"
+    sandbox_wait_synced
+}
+
+# Runs ovs-appctl against the agent.
+agent_ctl() {
+    ovs-appctl -t jstack-agent "$@"
+}
+
+# Succeeds if the agent's bridge equals its desired state.
+agent_synced() {
+    agent_ctl status | grep -q '^desired state #' \
+        && agent_ctl status | grep -q '^bridge connection: connected (' \
+        && [ -z "$(agent_ctl flows/diff)" ]
+}
+
+# Waits until the agent's bridge equals its desired state.
+sandbox_wait_synced() {
+    sandbox_wait_for agent_synced || {
+        agent_ctl status >&2
+        agent_ctl flows/diff >&2
+        return 1
+    }
+}
+
+# Prints a status counter: the number after "$1: " in "status".
+agent_counter() {
+    agent_ctl status | sed -n "s/.*$1: \([0-9]*\).*/\1/p" | head -n 1
+}
+
+# Prints the bridge's flows as "flows/desired" prints them, sorted.
+bridge_flows() {
+    ovs-ofctl -O OpenFlow13 --no-stats dump-flows "${1:-br0}" \
+        | sed 's/^ //' | grep -v '^OFPST_FLOW' | LC_ALL=C sort
+}
+
+# Prints the agent's desired flows (not groups or meters), sorted.
+agent_flows() {
+    agent_ctl flows/desired | grep -v '^group_id=\|^meter=' | LC_ALL=C sort
+}
+
+# Edits the document with the Python expression $1, applied to 'doc' (the
+# parsed JSON), e.g. "doc['Result']['subnets'][0]['ports'].pop()".
+edit_document() {
+    python3 - "$SANDBOX/subnets.json" "$1" <<'PY'
+import json, os, sys
+path, expression = sys.argv[1], sys.argv[2]
+with open(path) as f:
+    doc = json.load(f)
+subnets = doc['Result']['subnets']
+exec(expression)
+with open(path + '.tmp', 'w') as f:
+    json.dump(doc, f, indent=1)
+os.rename(path + '.tmp', path)
+PY
+}

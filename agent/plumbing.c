@@ -1,0 +1,377 @@
+/*
+ * Copyright (c) 2026 The jstack-agent authors.
+ *
+ * Licensed under the Apache License, Version 2.0.
+ */
+
+#include <config.h>
+
+#include "plumbing.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "bitmap.h"
+#include "host-view.h"
+#include "model.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/shash.h"
+#include "openvswitch/vlog.h"
+#include "packets.h"
+#include "pipeline.h"
+#include "smap.h"
+#include "sset.h"
+#include "util.h"
+#include "vswitch-idl.h"
+
+VLOG_DEFINE_THIS_MODULE(plumbing);
+
+/* Prefix of the bridge external_ids that hold conntrack zones, one per
+ * local VM port: "jstack-ct-zone-<port id>" = "<zone>". */
+#define CT_ZONE_PREFIX "jstack-ct-zone-"
+
+/* Returns the bridge named 'name', or NULL. */
+static const struct ovsrec_bridge *
+plumbing_find_bridge(struct ovsdb_idl *idl, const char *name)
+{
+    const struct ovsrec_bridge *br;
+
+    OVSREC_BRIDGE_FOR_EACH (br, idl) {
+        if (!strcmp(br->name, name)) {
+            return br;
+        }
+    }
+    return NULL;
+}
+
+/* Returns the ofport of 'iface', or 0 if it has none (yet). */
+static uint32_t
+plumbing_ofport(const struct ovsrec_interface *iface)
+{
+    return (iface->n_ofport && iface->ofport[0] > 0
+            && iface->ofport[0] < 0xff00 ? iface->ofport[0] : 0);
+}
+
+/* Inserts, in 'txn', a port named 'name' with one interface of 'type'.
+ * Returns the port and stores its interface in '*ifacep'. */
+static struct ovsrec_port *
+plumbing_new_port(struct ovsdb_idl_txn *txn, const char *name,
+                  const char *type, struct ovsrec_interface **ifacep)
+{
+    struct ovsrec_interface *iface = ovsrec_interface_insert(txn);
+    ovsrec_interface_set_name(iface, name);
+    ovsrec_interface_set_type(iface, type);
+
+    struct ovsrec_port *port = ovsrec_port_insert(txn);
+    ovsrec_port_set_name(port, name);
+    ovsrec_port_set_interfaces(port, &iface, 1);
+    *ifacep = iface;
+    return port;
+}
+
+/* Creates the integration bridge 'name' if it is missing and makes sure it
+ * speaks OpenFlow 1.3 and is fail_mode secure.  Returns the bridge, or NULL
+ * while it does not exist yet. */
+static const struct ovsrec_bridge *
+plumbing_ensure_bridge(struct ovsdb_idl *idl, struct ovsdb_idl_txn *txn,
+                       const char *name)
+{
+    static const char *protocols[] = { "OpenFlow13" };
+    const struct ovsrec_bridge *br = plumbing_find_bridge(idl, name);
+
+    if (!txn) {
+        return br;
+    }
+    if (!br) {
+        const struct ovsrec_open_vswitch *ovs
+            = ovsrec_open_vswitch_first(idl);
+        if (!ovs) {
+            return NULL;
+        }
+        VLOG_INFO("creating integration bridge %s", name);
+        struct ovsrec_interface *iface;
+        struct ovsrec_port *port = plumbing_new_port(txn, name, "internal",
+                                                     &iface);
+        struct ovsrec_bridge *new_br = ovsrec_bridge_insert(txn);
+        ovsrec_bridge_set_name(new_br, name);
+        ovsrec_bridge_set_ports(new_br, &port, 1);
+        ovsrec_bridge_set_fail_mode(new_br, "secure");
+        ovsrec_bridge_set_protocols(new_br, protocols, 1);
+        ovsrec_open_vswitch_update_bridges_addvalue(ovs, new_br);
+        return NULL;
+    }
+    if (!br->fail_mode || strcmp(br->fail_mode, "secure")) {
+        VLOG_INFO("bridge %s: setting fail_mode=secure", name);
+        ovsrec_bridge_set_fail_mode(br, "secure");
+    }
+    if (br->n_protocols != 1 || strcmp(br->protocols[0], "OpenFlow13")) {
+        VLOG_INFO("bridge %s: setting protocols=OpenFlow13", name);
+        ovsrec_bridge_set_protocols(br, protocols, 1);
+    }
+    return br;
+}
+
+/* Returns the name of the tunnel port toward 'ip': "jst-" and the address
+ * in hex, stable and within the 15 characters of a device name. */
+static char *
+plumbing_tunnel_name(ovs_be32 ip)
+{
+    return xasprintf("jst-%08"PRIx32, ntohl(ip));
+}
+
+/* Reconciles the tunnel ports of 'br' with the endpoints of 'view':
+ * collects the agent's existing ones, creates the missing, deletes the
+ * leftovers.  Reports the ofports in 'facts'. */
+static void
+plumbing_tunnels(struct ovsdb_idl_txn *txn, const struct ovsrec_bridge *br,
+                 const struct host_view *view,
+                 struct pipeline_facts *facts)
+{
+    struct sset wanted = SSET_INITIALIZER(&wanted);
+    struct shash existing = SHASH_INITIALIZER(&existing);
+
+    if (view) {
+        for (size_t i = 0; i < view->n_endpoints; i++) {
+            char ip[INET_ADDRSTRLEN];
+            inet_ntop(AF_INET, &view->endpoints[i], ip, sizeof ip);
+            sset_add(&wanted, ip);
+        }
+    }
+
+    /* Collect. */
+    for (size_t i = 0; i < br->n_ports; i++) {
+        const struct ovsrec_port *port = br->ports[i];
+        const char *ip = smap_get(&port->external_ids, PLUMBING_TUNNEL_KEY);
+        if (!ip || port->n_interfaces != 1) {
+            continue;
+        }
+        if (!shash_add_once(&existing, ip, port) && txn) {
+            /* A duplicate for the same endpoint: drop it. */
+            ovsrec_bridge_update_ports_delvalue(br, port);
+            continue;
+        }
+        uint32_t ofport = plumbing_ofport(port->interfaces[0]);
+        if (ofport && sset_contains(&wanted, ip)) {
+            simap_put(&facts->tunnel_ofports, ip, ofport);
+        }
+    }
+    if (!txn || !view) {
+        goto out;
+    }
+
+    /* Create. */
+    const char *ip;
+    SSET_FOR_EACH (ip, &wanted) {
+        if (shash_find(&existing, ip)) {
+            continue;
+        }
+        ovs_be32 ip_be;
+        ip_parse(ip, &ip_be);
+        char *name = plumbing_tunnel_name(ip_be);
+        VLOG_INFO("creating tunnel port %s to %s", name, ip);
+        struct ovsrec_interface *iface;
+        struct ovsrec_port *port = plumbing_new_port(txn, name, "vxlan",
+                                                     &iface);
+        struct smap options = SMAP_INITIALIZER(&options);
+        smap_add(&options, "remote_ip", ip);
+        smap_add(&options, "key", "flow");
+        ovsrec_interface_set_options(iface, &options);
+        smap_destroy(&options);
+        struct smap ids = SMAP_CONST1(&ids, PLUMBING_TUNNEL_KEY, ip);
+        ovsrec_port_set_external_ids(port, &ids);
+        ovsrec_bridge_update_ports_addvalue(br, port);
+        free(name);
+    }
+
+    /* Delete leftovers. */
+    struct shash_node *node;
+    SHASH_FOR_EACH (node, &existing) {
+        if (!sset_contains(&wanted, node->name)) {
+            const struct ovsrec_port *port = node->data;
+            VLOG_INFO("removing tunnel port %s to %s", port->name,
+                      node->name);
+            ovsrec_bridge_update_ports_delvalue(br, port);
+        }
+    }
+
+out:
+    shash_destroy(&existing);
+    sset_destroy(&wanted);
+}
+
+/* Creates the metadata tap if missing and reports its ofport and MAC. */
+static void
+plumbing_metadata_tap(struct ovsdb_idl_txn *txn,
+                      const struct ovsrec_bridge *br,
+                      struct pipeline_facts *facts)
+{
+    for (size_t i = 0; i < br->n_ports; i++) {
+        const struct ovsrec_port *port = br->ports[i];
+        if (!strcmp(port->name, PLUMBING_METADATA_TAP)
+            && port->n_interfaces == 1) {
+            const struct ovsrec_interface *iface = port->interfaces[0];
+            facts->metadata_ofport = plumbing_ofport(iface);
+            if (iface->mac_in_use) {
+                eth_addr_from_string(iface->mac_in_use,
+                                     &facts->metadata_mac);
+            }
+            return;
+        }
+    }
+    if (txn) {
+        VLOG_INFO("creating metadata tap %s", PLUMBING_METADATA_TAP);
+        struct ovsrec_interface *iface;
+        struct ovsrec_port *port = plumbing_new_port(
+            txn, PLUMBING_METADATA_TAP, "internal", &iface);
+        ovsrec_bridge_update_ports_addvalue(br, port);
+    }
+}
+
+/* Reports the ofport of every local VM port of 'view' that has an
+ * interface on 'br': matched by external_ids:iface-id = port id first,
+ * else by interface name = deviceId. */
+static void
+plumbing_vm_ports(const struct ovsrec_bridge *br,
+                  const struct host_view *view,
+                  struct pipeline_facts *facts)
+{
+    struct simap by_name = SIMAP_INITIALIZER(&by_name);
+    struct simap by_iface_id = SIMAP_INITIALIZER(&by_iface_id);
+
+    for (size_t i = 0; i < br->n_ports; i++) {
+        const struct ovsrec_port *port = br->ports[i];
+        for (size_t j = 0; j < port->n_interfaces; j++) {
+            const struct ovsrec_interface *iface = port->interfaces[j];
+            uint32_t ofport = plumbing_ofport(iface);
+            if (!ofport) {
+                continue;
+            }
+            simap_put(&by_name, iface->name, ofport);
+            const char *iface_id = smap_get(&iface->external_ids,
+                                            "iface-id");
+            if (iface_id) {
+                simap_put(&by_iface_id, iface_id, ofport);
+            }
+        }
+    }
+    for (size_t i = 0; i < view->n_local_ports; i++) {
+        const struct model_port *port = view->local_ports[i].port;
+        unsigned int ofport = simap_get(&by_iface_id, port->id);
+        if (!ofport && port->device_id[0]) {
+            ofport = simap_get(&by_name, port->device_id);
+        }
+        if (ofport) {
+            simap_put(&facts->port_ofports, port->id, ofport);
+        }
+    }
+    simap_destroy(&by_name);
+    simap_destroy(&by_iface_id);
+}
+
+/* Gives every local VM port of 'view' a conntrack zone, persisted in the
+ * bridge's external_ids: existing ones are kept, new ports get the lowest
+ * free zone, zones of ports that left are released.  (A zone per port, not
+ * per subnet: see docs/pipeline.md.) */
+static void
+plumbing_ct_zones(struct ovsdb_idl_txn *txn, const struct ovsrec_bridge *br,
+                  const struct host_view *view,
+                  struct pipeline_facts *facts)
+{
+    unsigned long *used = bitmap_allocate(UINT16_MAX + 1);
+    struct sset wanted = SSET_INITIALIZER(&wanted);
+
+    bitmap_set1(used, 0);
+    for (size_t i = 0; i < view->n_local_ports; i++) {
+        sset_add(&wanted, view->local_ports[i].port->id);
+    }
+
+    /* Collect; release the zones of ports that left. */
+    struct smap_node *node;
+    SMAP_FOR_EACH (node, &br->external_ids) {
+        if (strncmp(node->key, CT_ZONE_PREFIX, strlen(CT_ZONE_PREFIX))) {
+            continue;
+        }
+        const char *port_id = node->key + strlen(CT_ZONE_PREFIX);
+        unsigned int zone = atoi(node->value);
+        if (!zone || zone > UINT16_MAX || bitmap_is_set(used, zone)) {
+            continue;
+        }
+        if (sset_contains(&wanted, port_id)) {
+            bitmap_set1(used, zone);
+            simap_put(&facts->ct_zones, port_id, zone);
+        } else if (txn) {
+            ovsrec_bridge_update_external_ids_delkey(br, node->key);
+        }
+    }
+
+    /* Create, in view order so that zones are deterministic. */
+    for (size_t i = 0; txn && i < view->n_local_ports; i++) {
+        const char *port_id = view->local_ports[i].port->id;
+        if (simap_contains(&facts->ct_zones, port_id)) {
+            continue;
+        }
+        size_t zone = bitmap_scan(used, 0, 1, UINT16_MAX + 1);
+        if (zone > UINT16_MAX) {
+            static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
+            VLOG_WARN_RL(&rl, "port %s: no free conntrack zone", port_id);
+            continue;
+        }
+        bitmap_set1(used, zone);
+        simap_put(&facts->ct_zones, port_id, zone);
+        char *key = xasprintf(CT_ZONE_PREFIX "%s", port_id);
+        char *value = xasprintf("%"PRIuSIZE, zone);
+        ovsrec_bridge_update_external_ids_setkey(br, key, value);
+        free(key);
+        free(value);
+    }
+    sset_destroy(&wanted);
+    bitmap_free(used);
+}
+
+/* Reconciles the bridge with 'input' in 'txn' (NULL while a previous
+ * transaction is in flight: then only reads), and adds to 'facts' what the
+ * bridge holds now: the ofports of local VM ports and tunnels, the metadata
+ * tap, the conntrack zones. */
+void
+plumbing_run(struct ovsdb_idl *idl, struct ovsdb_idl_txn *txn,
+             const struct plumbing_input *input,
+             struct pipeline_facts *facts)
+{
+    const struct ovsrec_bridge *br = plumbing_ensure_bridge(idl, txn,
+                                                            input->bridge);
+    if (!br) {
+        return;
+    }
+    plumbing_metadata_tap(txn, br, facts);
+    plumbing_tunnels(txn, br, input->view, facts);
+    if (input->view) {
+        plumbing_vm_ports(br, input->view, facts);
+        plumbing_ct_zones(txn, br, input->view, facts);
+    }
+}
+
+/* Returns true if bridge 'name' exists. */
+bool
+plumbing_bridge_ready(struct ovsdb_idl *idl, const char *bridge)
+{
+    return plumbing_find_bridge(idl, bridge) != NULL;
+}
+
+/* Appends one line per tunnel port of 'bridge' to 'out', for
+ * "tunnel/list": remote IP, port name, ofport. */
+void
+plumbing_format_tunnels(struct ovsdb_idl *idl, const char *bridge,
+                        struct ds *out)
+{
+    const struct ovsrec_bridge *br = plumbing_find_bridge(idl, bridge);
+
+    for (size_t i = 0; br && i < br->n_ports; i++) {
+        const struct ovsrec_port *port = br->ports[i];
+        const char *ip = smap_get(&port->external_ids, PLUMBING_TUNNEL_KEY);
+        if (ip && port->n_interfaces == 1) {
+            uint32_t ofport = plumbing_ofport(port->interfaces[0]);
+            ds_put_format(out, "%s port %s ofport %"PRIu32"%s\n", ip,
+                          port->name, ofport, ofport ? "" : " (pending)");
+        }
+    }
+}

@@ -1,0 +1,166 @@
+#!/usr/bin/env python3
+# A stand-in for the controller's REST API, for the functional tests.
+#
+# Serves one file (re-read on every request, so a test changes the document
+# by replacing the file) at every path but the two below, with an ETag (a
+# hash of the bytes) and a Last-Modified (the file's mtime), and answers 304
+# to a matching If-None-Match, or else to an If-Modified-Since not older
+# than the file.
+#
+#   GET /stats                  counts, one "NAME N" per line: requests,
+#                               200, 304, 500, garbage
+#   GET /control?mode=MODE      normal; garbage (a 200 whose body is not
+#                               JSON, without validators); error (500)
+#
+# Listens on 127.0.0.1 on a port the OS chooses and writes that port to
+# --port-file, once listening, and its pid to --pidfile; tests stop it by
+# that pid.  With --tls-cert and --tls-key it speaks HTTPS, and with
+# --client-ca as well it demands a client certificate signed by that CA.
+#
+# usage: http-server.py --document FILE --port-file FILE --pidfile FILE
+#            [--tls-cert FILE --tls-key FILE [--client-ca FILE]]
+
+import argparse
+import email.utils
+import hashlib
+import http.server
+import os
+import ssl
+import sys
+import threading
+import urllib.parse
+
+GARBAGE = b'{"code": 0, "Result": {"subnets": [ this is not JSON'
+
+
+def write_atomically(path, text):
+    """Writes 'text' to 'path' so that readers never see a partial file."""
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.rename(tmp, path)
+
+
+class State:
+    """What the handlers share: the document's path, the mode, counts."""
+
+    def __init__(self, document):
+        self.document = document
+        self.mode = "normal"
+        self.counts = {"requests": 0, "200": 0, "304": 0, "500": 0,
+                       "garbage": 0}
+        self.lock = threading.Lock()
+
+    def count(self, name):
+        with self.lock:
+            self.counts[name] += 1
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    """Answers one connection's requests (HTTP/1.1, kept alive)."""
+
+    protocol_version = "HTTP/1.1"
+    state = None                # Set by main().
+
+    def reply(self, status, body=b"", headers=()):
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        url = urllib.parse.urlsplit(self.path)
+        if url.path == "/stats":
+            with self.state.lock:
+                text = "".join("%s %d\n" % item
+                               for item in self.state.counts.items())
+            self.reply(200, text.encode(), [("Content-Type", "text/plain")])
+            return
+        if url.path == "/control":
+            mode = urllib.parse.parse_qs(url.query).get("mode", [""])[0]
+            if mode not in ("normal", "garbage", "error"):
+                self.reply(400, b"unknown mode\n")
+                return
+            self.state.mode = mode
+            self.reply(200, b"ok\n")
+            return
+
+        self.state.count("requests")
+        if self.state.mode == "error":
+            self.state.count("500")
+            self.reply(500, b"internal error\n")
+            return
+        if self.state.mode == "garbage":
+            self.state.count("garbage")
+            self.reply(200, GARBAGE, [("Content-Type", "application/json")])
+            return
+        self.serve_document()
+
+    def serve_document(self):
+        try:
+            with open(self.state.document, "rb") as f:
+                body = f.read()
+                mtime = os.fstat(f.fileno()).st_mtime
+        except OSError as e:
+            self.reply(404, ("%s\n" % e).encode())
+            return
+
+        etag = '"%s"' % hashlib.sha1(body).hexdigest()[:16]
+        last_modified = email.utils.formatdate(mtime, usegmt=True)
+        validators = [("ETag", etag), ("Last-Modified", last_modified)]
+
+        if_none_match = self.headers.get("If-None-Match")
+        if_modified_since = self.headers.get("If-Modified-Since")
+        if if_none_match is not None:
+            tags = [t.strip() for t in if_none_match.split(",")]
+            not_modified = etag in tags or "*" in tags
+        elif if_modified_since is not None:
+            try:
+                since = email.utils.parsedate_to_datetime(if_modified_since)
+                not_modified = int(mtime) <= since.timestamp()
+            except (TypeError, ValueError):
+                not_modified = False
+        else:
+            not_modified = False
+
+        if not_modified:
+            self.state.count("304")
+            self.reply(304, b"", validators)
+        else:
+            self.state.count("200")
+            self.reply(200, body,
+                       validators + [("Content-Type", "application/json")])
+
+    def log_message(self, format, *args):
+        sys.stderr.write("http-server: %s\n" % (format % args))
+
+
+def main():
+    parser = argparse.ArgumentParser(description="test controller")
+    parser.add_argument("--document", required=True)
+    parser.add_argument("--port-file", required=True)
+    parser.add_argument("--pidfile", required=True)
+    parser.add_argument("--tls-cert")
+    parser.add_argument("--tls-key")
+    parser.add_argument("--client-ca")
+    args = parser.parse_args()
+
+    Handler.state = State(args.document)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    if args.tls_cert:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(args.tls_cert, args.tls_key)
+        if args.client_ca:
+            context.load_verify_locations(args.client_ca)
+            context.verify_mode = ssl.CERT_REQUIRED
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+    write_atomically(args.pidfile, "%d\n" % os.getpid())
+    write_atomically(args.port_file, "%d\n" % server.server_address[1])
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
