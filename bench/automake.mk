@@ -9,7 +9,8 @@ CLEANFILES += bench/bench-pipeline
 BENCH_PIPELINE_SIZES = 1000 10000 50000
 
 .PHONY: bench
-bench: bench/bench-pipeline
+bench: bench/bench-pipeline agent/jstack-agent
 	@for n in $(BENCH_PIPELINE_SIZES); do \
 		bench/bench-pipeline $$n 20 50 || exit 1; \
 	done
+	$(SHELL) $(top_srcdir)/bench/bench-reconcile.sh $(abs_top_builddir)

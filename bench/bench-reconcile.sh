@@ -1,0 +1,151 @@
+#!/bin/bash
+# Reconciliation benchmark (not a test): the agent against a sandbox
+# ovs-vswitchd (dummy datapath), for a synthesized cloud of N ports.
+#
+# usage: bench/bench-reconcile.sh BUILDDIR [N_PORTS...]   (default 10000 50000)
+#
+# The document has 20 VM ports per subnet, port i on host i mod 50, this
+# host being host 0 (so N/50 local ports, each in its own subnet, every one
+# with a 10 Mbit/s meter), two of four routers per subnet.  For each size it
+# reports:
+#   - cold install: agent start to "bridge in sync" (document parse,
+#     plumbing of 50+4 tunnel ports, pipeline, bundles), and the last
+#     bundle's own duration;
+#   - the same flows installed by "ovs-ofctl --bundle replace-flows" into an
+#     empty bridge (groups and meters put there first, untimed);
+#   - agent restart with no change: time to in-sync, flow_mods sent;
+#   - one port added to the document: flow_mods sent, time from the
+#     document's change to the flows installed (includes up to one poll
+#     interval, 100 ms here).
+set -eu
+BUILDDIR=$(cd "$1" && pwd)
+shift
+SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
+sizes=("${@:-10000 50000}")
+# shellcheck source=../tests/lib/sandbox.sh
+. "$SRCDIR/tests/lib/sandbox.sh"
+SANDBOX_TIMEOUT=300
+
+now_ms() {
+    echo $(( $(date +%s%N) / 1000000 ))
+}
+
+# Writes the synthesized document for $1 ports to $2.
+make_document() {
+    python3 - "$1" "$2" <<'PY'
+import json, sys
+n, path = int(sys.argv[1]), sys.argv[2]
+per_subnet, hosts = 20, 50
+subnets = []
+for s in range((n + per_subnet - 1) // per_subnet):
+    a, b = divmod(s, 250)
+    net = f"10.{100 + a}.{b}."
+    ports = []
+    for j in range(per_subnet):
+        i = s * per_subnet + j
+        if i >= n:
+            break
+        ports.append({"id": f"port-{i}", "version": 1,
+                      "fixedip": f"{net}{10 + j}", "deviceId": f"vm{i}",
+                      "mac": "fa:16:3e:%02x:%02x:%02x" % (i >> 16 & 255,
+                                                          i >> 8 & 255,
+                                                          i & 255),
+                      "host": f"10.20.0.{1 + i % hosts}", "type": 0,
+                      "rate": 10, "burst": 1, "securitygroupIds": []})
+    subnets.append({
+        "id": f"subnet-{s}", "version": 1, "vpcId": "vpc", "tenantId": "t",
+        "metadata": 0x1000 + s, "vni": 0x1000 + s, "mtu": 1450,
+        "network": f"{net}0/24", "dns": None,
+        "routers": [f"10.30.0.{1 + s % 4}", f"10.30.0.{1 + (s + 1) % 4}"],
+        "ports": ports,
+        "dhcpPort": {"id": f"dhcp-{s}", "version": 1, "fixedip": f"{net}2",
+                     "deviceId": "", "mac": "fa:16:3f:%02x:%02x:02"
+                     % (s >> 8 & 255, s & 255), "host": "", "type": 2},
+        "gatewayPorts": [{"id": f"gw-{s}", "version": 1,
+                          "fixedip": f"{net}1", "deviceId": "",
+                          "mac": "fa:16:3f:%02x:%02x:01"
+                          % (s >> 8 & 255, s & 255), "host": "", "type": 1}],
+        "securitygroups": []})
+json.dump({"code": 0, "message": "", "Result": {"subnets": subnets}},
+          open(path, "w"))
+PY
+}
+
+agent_in_sync() {
+    agent_ctl status | grep -q '^bridge in sync: yes'
+}
+
+for n in ${sizes[*]}; do
+    sandbox_create
+    sandbox_start_ovs br0
+    # The local VM interfaces, in one transaction.
+    args=()
+    for ((i = 0; i < n; i += 50)); do
+        args+=(-- add-port br0 "vm$i" -- set Interface "vm$i" type=dummy)
+    done
+    ovs-vsctl "${args[@]}"
+    make_document "$n" "$SANDBOX/subnets.json"
+    ovs-vsctl set Open_vSwitch . external_ids:jstack-encap-ip=10.20.0.1 \
+        external_ids:jstack-controller="file://$SANDBOX/subnets.json" \
+        external_ids:jstack-poll-interval=100
+
+    start=$(now_ms)
+    sandbox_start_agent
+    sandbox_wait_for agent_in_sync
+    cold=$(( $(now_ms) - start ))
+    flows=$(agent_ctl status | sed -n 's/^installed: \([0-9]*\) flows.*/\1/p')
+    bundle_ms=$(agent_ctl status \
+                | sed -n 's/^last bridge sync: took \([0-9]*\) ms.*/\1/p')
+
+    # The same flows through ovs-ofctl, into an empty bridge.
+    agent_ctl flows/desired >"$SANDBOX/desired.txt"
+    grep -v '^group_id=\|^meter=' "$SANDBOX/desired.txt" >"$SANDBOX/flows.txt"
+    grep '^group_id=' "$SANDBOX/desired.txt" >"$SANDBOX/groups.txt" || true
+    ovs-vsctl add-br br1 -- set Bridge br1 datapath_type=dummy \
+        fail_mode=secure protocols=OpenFlow13
+    ovs-ofctl -O OpenFlow13 add-groups br1 "$SANDBOX/groups.txt"
+    grep '^meter=' "$SANDBOX/desired.txt" | while read -r meter; do
+        ovs-ofctl -O OpenFlow13 add-meter br1 "$meter"
+    done
+    start=$(now_ms)
+    ovs-ofctl -O OpenFlow13 --bundle replace-flows br1 "$SANDBOX/flows.txt"
+    ofctl=$(( $(now_ms) - start ))
+
+    # Restart with no change.
+    pid=$(sandbox_pid jstack-agent)
+    agent_ctl exit
+    sandbox_wait_for sh -c "! kill -0 $pid"
+    start=$(now_ms)
+    sandbox_start_agent
+    sandbox_wait_for agent_in_sync
+    restart=$(( $(now_ms) - start ))
+    restart_mods=$(agent_counter 'flow_mods sent')
+
+    # One port added in a local subnet (a remote VM next to local port 0).
+    mods_before=$restart_mods
+    python3 - "$SANDBOX/subnets.json" <<'PY'
+import json, os, sys
+path = sys.argv[1]
+doc = json.load(open(path))
+s = doc["Result"]["subnets"][0]
+p = dict(s["ports"][1], id="port-new", fixedip=s["network"][:-4] + "200",
+         mac="fa:16:3e:ff:ff:fe", deviceId="vmnew")
+s["ports"].append(p)
+json.dump(doc, open(path + ".tmp", "w"))
+os.rename(path + ".tmp", path)
+PY
+    start=$(now_ms)
+    sandbox_wait_for sh -c "test \"\$(ovs-appctl -t jstack-agent status \
+        | sed -n 's/.*flow_mods sent: \([0-9]*\).*/\1/p')\" -gt $mods_before \
+        && ovs-appctl -t jstack-agent status | grep -q '^bridge in sync: yes'"
+    added=$(( $(now_ms) - start ))
+    added_mods=$(( $(agent_counter 'flow_mods sent') - mods_before ))
+
+    echo "ports=$n local_ports=$((n / 50)) flows=$flows" \
+         "cold_install_ms=$cold (bundle ${bundle_ms} ms)" \
+         "ofctl_replace_flows_ms=$ofctl" \
+         "restart_in_sync_ms=$restart restart_flow_mods=$restart_mods" \
+         "port_added_ms=$added port_added_flow_mods=$added_mods"
+    sandbox_stop
+    trap - EXIT
+done
