@@ -6,49 +6,39 @@ set -eu
 command -v python3 >/dev/null || { echo "python3 is not installed"; exit 77; }
 
 sandbox_create
-trap 'sandbox_kill http-server; sandbox_stop' EXIT
 sandbox_start_ovs br0
 
-# The test controller serves $SANDBOX/doc.json.
-cp "$SRCDIR/tests/fixtures/seed-000.json" "$SANDBOX/doc.json"
-python3 "$SRCDIR/tests/lib/http-server.py" --document "$SANDBOX/doc.json" \
-    --port-file "$SANDBOX/http-server.port" \
-    --pidfile "$SANDBOX/http-server.pid" \
-    </dev/null >/dev/null 2>"$SANDBOX/http-server.log" &
-sandbox_wait_for test -s "$SANDBOX/http-server.port"
-server=http://127.0.0.1:$(cat "$SANDBOX/http-server.port")
+# The test controller serves $SANDBOX/doc.json at $server.
+sandbox_start_http_server
 
 # The controller URL lives in the database, so restarts need no options.
 ovs-vsctl set Open_vSwitch . external_ids:jstack-encap-ip=10.10.10.2 \
     external_ids:jstack-controller="$server/v1/subnets" \
     external_ids:jstack-poll-interval=500
-appctl() {
-    ovs-appctl -t jstack-agent "$@"
-}
 stop_agent() {
     local pid
     pid=$(sandbox_pid jstack-agent)
-    appctl exit
+    agent_ctl exit
     sandbox_wait_for sh -c "! kill -0 $pid"
 }
 status_has() {
-    appctl status | grep -q "$1"
+    agent_ctl status | grep -q "$1"
 }
 subnet=1d05961d-e641-417e-8f19-803cae564547
 
 sandbox_start_agent
 sandbox_wait_for sh -c \
     "ovs-appctl -t jstack-agent model/show | grep -q '^subnet $subnet '"
-before=$(appctl model/show)
+before=$(agent_ctl model/show)
 stop_agent
 sandbox_kill http-server
 
 # Controller down: the cached document is the model.
 sandbox_start_agent
 sandbox_wait_for status_has "^  last error: .*Couldn't connect to server"
-appctl status
-appctl model/show
-test "$(appctl model/show)" = "$before"
+agent_ctl status
+agent_ctl model/show
+test "$(agent_ctl model/show)" = "$before"
 status_has "^last successful sync: never$"
 status_has "^  model: 1 subnets (seqno 1)$"
 grep -q "loaded cached document from $SANDBOX/state/subnets.json \
@@ -59,7 +49,7 @@ stop_agent
 echo '{"code": 0, "Result": {"subnets": [' >"$SANDBOX/state/subnets.json"
 sandbox_start_agent
 sandbox_wait_for status_has "^  last error: .*Couldn't connect to server"
-appctl model/show | grep -q "^no model yet"
+agent_ctl model/show | grep -q "^no model yet"
 grep -q "subnets.json: cached document is corrupt (not JSON: .*); \
 ignoring it" "$SANDBOX/jstack-agent.log"
 echo "cached document loaded with the controller down"

@@ -6,57 +6,40 @@ set -eu
 command -v python3 >/dev/null || { echo "python3 is not installed"; exit 77; }
 
 sandbox_create
-trap 'sandbox_kill http-server; sandbox_stop' EXIT
 sandbox_start_ovs br0
 
-# The test controller serves $SANDBOX/doc.json.
-cp "$SRCDIR/tests/fixtures/seed-000.json" "$SANDBOX/doc.json"
-python3 "$SRCDIR/tests/lib/http-server.py" --document "$SANDBOX/doc.json" \
-    --port-file "$SANDBOX/http-server.port" \
-    --pidfile "$SANDBOX/http-server.pid" \
-    </dev/null >/dev/null 2>"$SANDBOX/http-server.log" &
-sandbox_wait_for test -s "$SANDBOX/http-server.port"
-server=http://127.0.0.1:$(cat "$SANDBOX/http-server.port")
-http_get() {
-    python3 -c 'import sys, urllib.request
-sys.stdout.write(urllib.request.urlopen(sys.argv[1]).read().decode())' "$1"
-}
-server_count() {
-    http_get "$server/stats" | sed -n "s/^$1 //p"
-}
+# The test controller serves $SANDBOX/doc.json at $server.
+sandbox_start_http_server
 
 sandbox_start_agent --controller="$server/v1/subnets" \
     --encap-ip=10.10.10.2 --poll-interval=500
-appctl() {
-    ovs-appctl -t jstack-agent "$@"
-}
 status_has() {
-    appctl status | grep -q "$1"
+    agent_ctl status | grep -q "$1"
 }
 subnet=1d05961d-e641-417e-8f19-803cae564547
 sandbox_wait_for sh -c \
     "ovs-appctl -t jstack-agent model/show | grep -q '^subnet $subnet '"
-before=$(appctl model/show)
+before=$(agent_ctl model/show)
 
 # HTTP 500: an error, the model stays, the agent backs off (1 s, 2 s, ...,
 # each +/- 20 %), so 3 s see at most 3 requests instead of 6.
 http_get "$server/control?mode=error"
 sandbox_wait_for status_has "^  last error: HTTP status 500 "
 sleep 3
-appctl status
+agent_ctl status
 status_has "^  state: backoff after [0-9]* failed requests, next request in "
 test "$(server_count 500)" -le 3
-test "$(appctl model/show)" = "$before"
+test "$(agent_ctl model/show)" = "$before"
 grep -q "controller request failed: HTTP status 500; retrying in" \
     "$SANDBOX/jstack-agent.log"
 
 # The controller stops: a transport error, the model still stays.
 sandbox_kill http-server
 sandbox_wait_for status_has "^  last error: .*Couldn't connect to server"
-appctl status
+agent_ctl status
 status_has "^  model: 1 subnets (seqno 1)$"
 status_has "^  requests: .*errors: [2-9]"
 status_has "^last successful sync: 20.* UTC"
-test "$(appctl model/show)" = "$before"
+test "$(agent_ctl model/show)" = "$before"
 cmp "$SRCDIR/tests/fixtures/seed-000.json" "$SANDBOX/state/subnets.json"
 echo "controller errors keep the last model"

@@ -11,11 +11,8 @@ sandbox_start_ovs br0
 cp "$SRCDIR/tests/fixtures/seed-000.json" "$SANDBOX/doc.json"
 sandbox_start_agent --controller="file://$SANDBOX/doc.json" \
     --encap-ip=10.10.10.2 --poll-interval=200
-appctl() {
-    ovs-appctl -t jstack-agent "$@"
-}
 status_has() {
-    appctl status | grep -q "$1"
+    agent_ctl status | grep -q "$1"
 }
 sandbox_wait_for sh -c \
     "ovs-appctl -t jstack-agent model/show | grep -q ' mtu 1500 '"
@@ -23,7 +20,7 @@ sandbox_wait_for status_has "^  requests: .*304 or unchanged: [3-9]"
 cp "$SRCDIR/tests/fixtures/seed-000.json" "$SANDBOX/doc.json.new"
 mv "$SANDBOX/doc.json.new" "$SANDBOX/doc.json"
 sleep 0.5
-appctl status
+agent_ctl status
 status_has "^  requests: [0-9]* (200: 1, .*errors: 0, rejected: 0)$"
 status_has "^  model: 1 subnets (seqno 1)$"
 
@@ -36,6 +33,6 @@ status_has "^  model: 1 subnets (seqno 2)$"
 
 rm "$SANDBOX/doc.json"
 sandbox_wait_for status_has "^  last error: Couldn't open file "
-appctl status
-appctl model/show | grep -q ' mtu 1400 '
+agent_ctl status
+agent_ctl model/show | grep -q ' mtu 1400 '
 echo "file:// source OK"

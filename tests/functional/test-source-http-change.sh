@@ -6,23 +6,13 @@ set -eu
 command -v python3 >/dev/null || { echo "python3 is not installed"; exit 77; }
 
 sandbox_create
-trap 'sandbox_kill http-server; sandbox_stop' EXIT
 sandbox_start_ovs br0
 
-# The test controller serves $SANDBOX/doc.json.
-cp "$SRCDIR/tests/fixtures/seed-000.json" "$SANDBOX/doc.json"
-python3 "$SRCDIR/tests/lib/http-server.py" --document "$SANDBOX/doc.json" \
-    --port-file "$SANDBOX/http-server.port" \
-    --pidfile "$SANDBOX/http-server.pid" \
-    </dev/null >/dev/null 2>"$SANDBOX/http-server.log" &
-sandbox_wait_for test -s "$SANDBOX/http-server.port"
-server=http://127.0.0.1:$(cat "$SANDBOX/http-server.port")
+# The test controller serves $SANDBOX/doc.json at $server.
+sandbox_start_http_server
 
 sandbox_start_agent --controller="$server/v1/subnets" \
     --encap-ip=10.10.10.2 --poll-interval=500
-appctl() {
-    ovs-appctl -t jstack-agent "$@"
-}
 sandbox_wait_for sh -c \
     "ovs-appctl -t jstack-agent model/show | grep -q ' mtu 1500 '"
 
@@ -49,13 +39,13 @@ elapsed=$(( $(date +%s%3N) - start ))
 echo "change seen after $elapsed ms"
 test "$elapsed" -le 1500
 
-appctl model/show
-appctl model/show | grep -q "^local port b115bdf0-ca9a-42e2-8f87-6b0e252ec9e3 "
-! appctl model/show | grep -q "^remote port" || exit 1
-! appctl model/show | grep -q "^tunnel endpoint 10.10.10.3$" || exit 1
-appctl status
-appctl status | grep -q "^  requests: [0-9]* (200: 2, .*errors: 0, \
+agent_ctl model/show
+agent_ctl model/show | grep -q "^local port b115bdf0-ca9a-42e2-8f87-6b0e252ec9e3 "
+! agent_ctl model/show | grep -q "^remote port" || exit 1
+! agent_ctl model/show | grep -q "^tunnel endpoint 10.10.10.3$" || exit 1
+agent_ctl status
+agent_ctl status | grep -q "^  requests: [0-9]* (200: 2, .*errors: 0, \
 rejected: 0)$"
-appctl status | grep -q "^  model: 1 subnets (seqno 2)$"
+agent_ctl status | grep -q "^  model: 1 subnets (seqno 2)$"
 cmp "$SANDBOX/doc.json" "$SANDBOX/state/subnets.json"
 echo "changed document picked up in $elapsed ms"

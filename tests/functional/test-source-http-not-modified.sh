@@ -6,30 +6,13 @@ set -eu
 command -v python3 >/dev/null || { echo "python3 is not installed"; exit 77; }
 
 sandbox_create
-trap 'sandbox_kill http-server; sandbox_stop' EXIT
 sandbox_start_ovs br0
 
-# The test controller serves $SANDBOX/doc.json.
-cp "$SRCDIR/tests/fixtures/seed-000.json" "$SANDBOX/doc.json"
-python3 "$SRCDIR/tests/lib/http-server.py" --document "$SANDBOX/doc.json" \
-    --port-file "$SANDBOX/http-server.port" \
-    --pidfile "$SANDBOX/http-server.pid" \
-    </dev/null >/dev/null 2>"$SANDBOX/http-server.log" &
-sandbox_wait_for test -s "$SANDBOX/http-server.port"
-server=http://127.0.0.1:$(cat "$SANDBOX/http-server.port")
-http_get() {
-    python3 -c 'import sys, urllib.request
-sys.stdout.write(urllib.request.urlopen(sys.argv[1]).read().decode())' "$1"
-}
-server_count() {
-    http_get "$server/stats" | sed -n "s/^$1 //p"
-}
+# The test controller serves $SANDBOX/doc.json at $server.
+sandbox_start_http_server
 
 sandbox_start_agent --controller="$server/v1/subnets" \
     --encap-ip=10.10.10.2 --poll-interval=500
-appctl() {
-    ovs-appctl -t jstack-agent "$@"
-}
 
 # Three 304s take about 1.5 s at a 500 ms poll interval.
 three_304s() {
@@ -39,12 +22,12 @@ sandbox_wait_for three_304s
 http_get "$server/stats"
 test "$(server_count 200)" = 1
 
-appctl status
-unchanged=$(appctl status | sed -n \
+agent_ctl status
+unchanged=$(agent_ctl status | sed -n \
     's/^  requests: .*304 or unchanged: \([0-9]*\),.*/\1/p')
 test "$unchanged" -ge 3
-appctl status | grep -q "^  requests: [0-9]* (200: 1, .*errors: 0, \
+agent_ctl status | grep -q "^  requests: [0-9]* (200: 1, .*errors: 0, \
 rejected: 0)$"
-appctl status | grep -q "^  model: 1 subnets (seqno 1)$"
+agent_ctl status | grep -q "^  model: 1 subnets (seqno 1)$"
 test "$(grep -c "new controller document" "$SANDBOX/jstack-agent.log")" = 1
 echo "unchanged document answered 304 ($unchanged times)"

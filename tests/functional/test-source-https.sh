@@ -9,7 +9,6 @@ command -v python3 >/dev/null || { echo "python3 is not installed"; exit 77; }
 command -v openssl >/dev/null || { echo "openssl is not installed"; exit 77; }
 
 sandbox_create
-trap 'sandbox_kill http-server; sandbox_stop' EXIT
 sandbox_start_ovs br0
 
 # A CA, a server certificate for 127.0.0.1 and a client certificate.
@@ -42,32 +41,29 @@ ovs-vsctl set Open_vSwitch . external_ids:jstack-encap-ip=10.10.10.2 \
     external_ids:jstack-controller="$server/v1/subnets" \
     external_ids:jstack-poll-interval=500
 sandbox_start_agent
-appctl() {
-    ovs-appctl -t jstack-agent "$@"
-}
 status_has() {
-    appctl status | grep -q "$1"
+    agent_ctl status | grep -q "$1"
 }
 
 # Unknown CA: refused.
 sandbox_wait_for status_has "^  last error: SSL certificate problem: "
-appctl status
-appctl model/show | grep -q "^no model yet"
+agent_ctl status
+agent_ctl model/show | grep -q "^no model yet"
 
 # Trusted CA, but no client certificate: the server refuses.
 ovs-vsctl set Open_vSwitch . \
     external_ids:jstack-controller-ca-file="$pki/ca.pem"
 sandbox_wait_for sh -c "ovs-appctl -t jstack-agent status \
     | grep '^  last error: ' | grep -qv 'SSL certificate problem'"
-appctl status
-appctl model/show | grep -q "^no model yet"
+agent_ctl status
+agent_ctl model/show | grep -q "^no model yet"
 
 # With the client certificate: the document arrives.
 ovs-vsctl set Open_vSwitch . \
     external_ids:jstack-controller-cert="$pki/agent.pem" \
     external_ids:jstack-controller-key="$pki/agent.key"
 sandbox_wait_for status_has "^  model: 1 subnets (seqno 1)$"
-appctl status
-appctl model/show | grep -q "^subnet 1d05961d-e641-417e-8f19-803cae564547 "
+agent_ctl status
+agent_ctl model/show | grep -q "^subnet 1d05961d-e641-417e-8f19-803cae564547 "
 status_has "^last successful sync: 20"
 echo "https controller verified, with a client certificate"

@@ -92,6 +92,7 @@ sandbox_kill() {
 # Stops every daemon of the sandbox and removes it.
 sandbox_stop() {
     [ -n "${SANDBOX:-}" ] && [ -d "$SANDBOX" ] || return 0
+    sandbox_kill http-server
     sandbox_kill jstack-agent
     sandbox_kill ovs-vswitchd
     sandbox_kill ovsdb-server
@@ -168,4 +169,36 @@ with open(path + '.tmp', 'w') as f:
     json.dump(doc, f, indent=1)
 os.rename(path + '.tmp', path)
 PY
+}
+
+# Starts the test controller (tests/lib/http-server.py) on loopback,
+# serving $SANDBOX/doc.json (a copy of the seed document unless it exists
+# already), with extra options "$@"; sets $server to its base URL.
+# sandbox_stop stops it.
+sandbox_start_http_server() {
+    [ -e "$SANDBOX/doc.json" ] \
+        || cp "$SRCDIR/tests/fixtures/seed-000.json" "$SANDBOX/doc.json"
+    python3 "$SRCDIR/tests/lib/http-server.py" \
+        --document "$SANDBOX/doc.json" \
+        --port-file "$SANDBOX/http-server.port" \
+        --pidfile "$SANDBOX/http-server.pid" "$@" \
+        </dev/null >/dev/null 2>"$SANDBOX/http-server.log" &
+    sandbox_wait_for test -s "$SANDBOX/http-server.port"
+    server=http://127.0.0.1:$(cat "$SANDBOX/http-server.port")
+}
+
+# Prints the body at URL $1.
+http_get() {
+    python3 -c 'import sys, urllib.request
+sys.stdout.write(urllib.request.urlopen(sys.argv[1]).read().decode())' "$1"
+}
+
+# Prints the test controller's counter $1 ("200", "304", ...).
+server_count() {
+    http_get "$server/stats" | sed -n "s/^$1 //p"
+}
+
+# Succeeds if the agent's log has a line matching $1.
+log_has() {
+    grep -q "$1" "$SANDBOX/jstack-agent.log"
 }
