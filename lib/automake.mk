@@ -16,6 +16,7 @@ lib_libjstack_a_SOURCES = \
 	lib/pipeline-output.c \
 	lib/pipeline-port-security.c \
 	lib/pipeline-punt.c \
+	lib/pipeline-secgroup.c \
 	lib/host-view.c \
 	lib/host-view.h \
 	lib/model.c \

@@ -7,12 +7,13 @@
 /* Table 0, classification: says where a packet came from and which subnet it
  * belongs to.
  *
- *   - From a tunnel (in_port + tun_id): load the subnet's conntrack zone into
- *     reg5, write the subnet's metadata, go straight to L3 (table 40).  One
- *     flow per subnet and remote endpoint (compute host or router).
+ *   - From a tunnel (in_port + tun_id): write the subnet's metadata, go
+ *     straight to L3 (table 40).  One flow per subnet and remote endpoint
+ *     (compute host or router).
  *   - From a local VM (in_port): apply the port's meter if it has one, load
- *     reg6 = ofport and reg5 = zone, write the metadata, go to port security
- *     (table 5).
+ *     reg6 = ofport, write the metadata, go to port security (table 5).
+ *     (Conntrack zones are per port and written into the flows of tables 10
+ *     and 50 as immediates, so nothing loads a zone here.)
  *   - From the metadata tap: go to the metadata reply table (37).
  *   - Virtual-router probe replies (dl_src 77:66:55:44:33:22, dl_dst
  *     22:33:44:55:66:77, dl_type 0x88cd): to the controller.  The seed gives
@@ -35,16 +36,6 @@ enum {
     CLASSIFY_PRIO_PORT = 100,
 };
 
-/* Appends to 's' the action that loads subnet 'ps''s conntrack zone into
- * reg5, if it has one. */
-static void
-classify_put_zone(struct ds *s, const struct pipeline_subnet *ps)
-{
-    if (ps->zone) {
-        ds_put_format(s, "set_field:%#"PRIx32"->reg5,", ps->zone);
-    }
-}
-
 /* Adds the flow for packets of subnet 'ps' that arrive through the tunnel
  * from 'ip'. */
 static void
@@ -56,15 +47,12 @@ classify_tunnel(struct pipeline_ctx *ctx, const struct pipeline_subnet *ps,
         return;
     }
 
-    struct ds zone = DS_EMPTY_INITIALIZER;
-    classify_put_zone(&zone, ps);
     pipeline_add_flow(ctx, DESIRED_STAGE_CLASSIFY, ps->subnet->id,
                       PIPELINE_T_CLASSIFY, CLASSIFY_PRIO_TUNNEL,
-                      "tun_id=%#"PRIx32",in_port=%"PRIu32" actions=%s"
+                      "tun_id=%#"PRIx32",in_port=%"PRIu32" actions="
                       "write_metadata:%#"PRIx32"/0xffffffff,goto_table:%d",
-                      ps->subnet->vni, ofport, ds_cstr(&zone),
-                      ps->subnet->metadata, PIPELINE_T_L3);
-    ds_destroy(&zone);
+                      ps->subnet->vni, ofport, ps->subnet->metadata,
+                      PIPELINE_T_L3);
 }
 
 /* Adds the flow for packets that local VM port 'pp' sends. */
@@ -76,7 +64,6 @@ classify_port(struct pipeline_ctx *ctx, const struct pipeline_port *pp)
         ds_put_format(&actions, "meter:%"PRIu32",", pp->meter_id);
     }
     ds_put_format(&actions, "set_field:%#"PRIx32"->reg6,", pp->ofport);
-    classify_put_zone(&actions, pp->subnet);
     ds_put_format(&actions, "write_metadata:%#"PRIx32"/0xffffffff,"
                   "goto_table:%d", pp->subnet->subnet->metadata,
                   PIPELINE_T_PORT_SECURITY);

@@ -4,10 +4,10 @@
  * Licensed under the Apache License, Version 2.0.
  */
 
-/* Table 5, port security (anti-spoofing), and the default flows of the
- * conntrack tables 10 and 50.
+/* Table 5, port security (anti-spoofing).
  *
- * Table 5 lets a local VM send only what its addresses allow:
+ * Table 5 lets a local VM send only what its addresses allow, whether or
+ * not the port has security groups:
  *   - TCP to the metadata service (169.254.169.254:80) -> 20, whatever its
  *     source: table 36 replaces the source address anyway (only when there
  *     is a metadata tap);
@@ -16,12 +16,8 @@
  *   - DHCP requests (broadcast, UDP 68 -> 67) from in_port + its MAC -> 20;
  *   - each allowed address pair (IP or CIDR, MAC) the same way for IPv4 and
  *     ARP.
- * Everything else misses and is dropped.
- *
- * Security groups (tables 10/15 and 50/55) come later: for now table 10 only
- * passes everything to 20 and table 50 everything to 60, at the priority the
- * seed gives these defaults, so that the security-group flows can be added
- * above them. */
+ * Everything else (other source MACs or addresses, IPv6, other ethertypes)
+ * misses and is dropped. */
 
 #include <config.h>
 
@@ -30,11 +26,10 @@
 #include "model.h"
 #include "pipeline-private.h"
 
-/* Flow priorities of tables 5, 10 and 50. */
+/* Flow priorities of table 5. */
 enum {
     PORTSEC_PRIO_METADATA = 200,
     PORTSEC_PRIO_PORT = 100,
-    PORTSEC_PRIO_DEFAULT = 50,
 };
 
 /* Adds the IPv4 and ARP flows of table 5 that let local port 'pp' send from
@@ -81,7 +76,7 @@ port_security_port(struct pipeline_ctx *ctx, const struct pipeline_port *pp)
     }
 }
 
-/* Adds the flows of table 5 and the defaults of tables 10 and 50. */
+/* Adds the flows of table 5. */
 void
 pipeline_port_security(struct pipeline_ctx *ctx)
 {
@@ -94,11 +89,4 @@ pipeline_port_security(struct pipeline_ctx *ctx)
     for (size_t i = 0; i < ctx->n_ports; i++) {
         port_security_port(ctx, &ctx->ports[i]);
     }
-
-    pipeline_add_flow(ctx, DESIRED_STAGE_EGRESS_SG, "",
-                      PIPELINE_T_EGRESS_CT, PORTSEC_PRIO_DEFAULT,
-                      "actions=goto_table:%d", PIPELINE_T_DISPATCH);
-    pipeline_add_flow(ctx, DESIRED_STAGE_INGRESS_SG, "",
-                      PIPELINE_T_INGRESS_CT, PORTSEC_PRIO_DEFAULT,
-                      "actions=goto_table:%d", PIPELINE_T_OUTPUT);
 }

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "compiler.h"
+#include "openvswitch/hmap.h"
 #include "desired.h"
 #include "openvswitch/types.h"
 #include "packets.h"
@@ -42,6 +43,9 @@ struct pipeline_port {
     const struct pipeline_subnet *subnet;       /* Its subnet, in the
                                                  * context's array. */
     uint32_t ofport;            /* Its interface's ofport (from the facts). */
+    uint32_t zone;              /* Its conntrack zone (from the facts), 0 if
+                                 * it has none yet (then its IP traffic is
+                                 * dropped). */
     uint32_t meter_id;          /* Its rate-limit meter, 0 for none. */
 };
 
@@ -53,8 +57,6 @@ struct pipeline_subnet {
                                          * context's 'ports': the subnet's
                                          * local ports with an ofport. */
     size_t n_ports;
-    uint32_t zone;              /* Conntrack zone, 0 if the facts have
-                                 * none (then no zone is loaded). */
     uint32_t select_group;      /* ECMP group over the routers, 0 if the
                                  * subnet has no routers. */
     uint32_t flood_group;       /* Local ports and remote hosts. */
@@ -93,6 +95,21 @@ void pipeline_warn(struct pipeline_ctx *, const char *format, ...)
 bool pipeline_tunnel_ofport(struct pipeline_ctx *, ovs_be32 ip,
                             uint32_t *ofport);
 
+/* Flows whose actions are conjunction() actions, collected per (table,
+ * priority, match) so that several conjunctions that share a match become
+ * one flow with several actions instead of conflicting flows
+ * (pipeline.c). */
+struct pipeline_conj_flows {
+    struct hmap flows;          /* Contains struct pipeline_conj_flow. */
+};
+
+void pipeline_conj_init(struct pipeline_conj_flows *);
+void pipeline_conj_add(struct pipeline_conj_flows *, enum desired_stage,
+                       const char *owner_id, uint8_t table_id,
+                       uint16_t priority, const char *match, uint32_t id,
+                       unsigned int clause, unsigned int n_clauses);
+void pipeline_conj_flush(struct pipeline_ctx *, struct pipeline_conj_flows *);
+
 /* Appends the actions that turn an ARP request into the reply "'ip' is at
  * 'mac'" sent back where it came from (pipeline-arp.c). */
 void pipeline_put_arp_reply(struct ds *, struct eth_addr mac, ovs_be32 ip);
@@ -104,7 +121,8 @@ void pipeline_meters_assign(struct pipeline_ctx *);
 
 /* The stages, one per stage family, called in this order. */
 void pipeline_classify(struct pipeline_ctx *);      /* Table 0. */
-void pipeline_port_security(struct pipeline_ctx *); /* Tables 5, 10, 50. */
+void pipeline_port_security(struct pipeline_ctx *); /* Table 5. */
+void pipeline_secgroups(struct pipeline_ctx *);     /* 10, 15, 50, 55. */
 void pipeline_dispatch(struct pipeline_ctx *);      /* Table 20. */
 void pipeline_arp(struct pipeline_ctx *);           /* Table 25. */
 void pipeline_punt(struct pipeline_ctx *);  /* Tables 30, 35, 36, 37. */

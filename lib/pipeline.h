@@ -13,6 +13,8 @@
  * Each stage family lives in its own pipeline-*.c file and only adds to a
  * desired_table.  The same input always gives the same output. */
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "openvswitch/shash.h"
 #include "openvswitch/types.h"
@@ -53,9 +55,11 @@ struct pipeline_facts {
                                      * ofport of its vxlan port. */
     struct simap patch_ofports; /* Physical network -> ofport of the patch
                                  * port toward its provider bridge. */
-    struct simap ct_zones;      /* Subnet id -> conntrack zone (1..65535). */
-    struct simap conj_ids;      /* "port-id/direction" -> conjunction id;
-                                 * used by the security-group stage. */
+    struct simap ct_zones;      /* Local VM port id -> its conntrack zone
+                                 * (1..65535), used by both its egress
+                                 * (table 10) and ingress (table 50)
+                                 * conntrack; a port missing here has its
+                                 * IP traffic dropped. */
     uint32_t metadata_ofport;   /* Metadata tap's ofport, 0 if none. */
     struct eth_addr metadata_mac;       /* Metadata tap's MAC. */
     uint16_t metadata_port;     /* TCP port of the metadata proxy. */
@@ -67,6 +71,20 @@ void pipeline_facts_destroy(struct pipeline_facts *);
 void pipeline_compute(const struct model *, const struct host_view *,
                       const struct pipeline_facts *,
                       struct desired_table *, struct svec *warnings);
+
+/* A value/mask pair of an integer field: x matches if (x & mask) ==
+ * value. */
+struct pipeline_masked {
+    uint32_t value;             /* Only bits set in 'mask' may be set. */
+    uint32_t mask;              /* A prefix: ones, then zeros. */
+};
+
+/* The most pairs pipeline_range_to_masks() produces (for 32 bits: 62). */
+#define PIPELINE_RANGE_MAX_MASKS 64
+
+size_t pipeline_range_to_masks(uint32_t start, uint32_t end,
+                               unsigned int bits,
+                               struct pipeline_masked *masks);
 
 /* The tables the agent owns: every flow in them that the agent did not put
  * there is removed. */

@@ -4,6 +4,7 @@ check_PROGRAMS += tests/unit/check-unit
 tests_unit_check_unit_SOURCES = \
 	tests/unit/test-desired.c \
 	tests/unit/test-pipeline.c \
+	tests/unit/test-secgroup.c \
 	tests/unit/test-host-view.c \
 	tests/unit/test-model.c \
 	tests/unit/main.c \
@@ -13,7 +14,7 @@ tests_unit_check_unit_CPPFLAGS = $(AM_CPPFLAGS) $(CHECK_CFLAGS) \
 	-DTEST_SRCDIR='"$(abs_top_srcdir)/tests"'
 tests_unit_check_unit_LDADD = lib/libjstack.a $(OVS_LIBS) $(CHECK_LIBS)
 
-# Prints the pipeline of one host, for tests/functional/test-pipeline-trace.
+# Prints the pipeline of one host, for the functional trace tests.
 check_PROGRAMS += tests/pipeline-dump
 tests_pipeline_dump_SOURCES = tests/pipeline-dump.c
 tests_pipeline_dump_LDADD = lib/libjstack.a $(OVS_LIBS)

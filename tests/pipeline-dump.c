@@ -13,7 +13,7 @@
  * FACT is one of
  *   port:NAME=OFPORT      NAME is a port id or its deviceId
  *   tunnel:IP=OFPORT      the vxlan port to remote host IP
- *   zone:SUBNET-ID=ZONE   conntrack zone of a subnet
+ *   zone:NAME=ZONE        conntrack zone of a local port (id or deviceId)
  *   metadata:OFPORT,MAC[,TCP-PORT]   the metadata tap
  *
  * Flow lines are what "ovs-ofctl add-flows" accepts, "group_id=" lines what
@@ -84,7 +84,8 @@ parse_fact(const struct model *model, const char *arg,
         } else if (!strcmp(copy, "tunnel")) {
             simap_put(&facts->tunnel_ofports, key, value);
         } else if (!strcmp(copy, "zone")) {
-            simap_put(&facts->ct_zones, key, value);
+            simap_put(&facts->ct_zones, port_id_by_name(model, key),
+                      value);
         } else {
             ovs_fatal(0, "%s: unknown fact", arg);
         }

@@ -52,7 +52,7 @@ done
     port:compute1_ns=3 port:compute1_ns_2=4 \
     tunnel:10.10.10.3=10 tunnel:10.10.10.4=11 tunnel:10.10.10.5=12 \
     metadata:1,fa:16:3e:25:fd:7e \
-    zone:1d05961d-e641-417e-8f19-803cae564547=1 \
+    zone:compute1_ns=1 zone:compute1_ns_2=2 \
     >"$SANDBOX/desired.txt" || { echo "FAIL: pipeline-dump failed"; exit 1; }
 
 grep '^meter=' "$SANDBOX/desired.txt" >"$SANDBOX/meters.txt"
@@ -98,8 +98,10 @@ VM3=fa:16:3e:5e:16:34          # 172.16.1.3 on host 10.10.10.3
 GW=fa:16:3e:97:64:ef           # 172.16.1.1, gateway
 BCAST=ff:ff:ff:ff:ff:ff
 
-# Packets from VM 172.16.1.4 on port 3.
-IP4="ip,in_port=3,dl_src=$VM4,nw_src=172.16.1.4"
+# Packets from VM 172.16.1.4 on port 3 (ICMP: the seed's security group
+# allows ICMP within 172.16.1.0/24; test-secgroup-trace.sh checks the
+# security groups themselves).
+IP4="icmp,in_port=3,dl_src=$VM4,nw_src=172.16.1.4"
 ARP4="arp,in_port=3,dl_src=$VM4,dl_dst=$BCAST,arp_op=1,arp_spa=172.16.1.4"
 ARP4="$ARP4,arp_sha=$VM4"
 TCP4="tcp,in_port=3,dl_src=$VM4,nw_src=172.16.1.4"
@@ -116,7 +118,7 @@ else
     echo "$out" | sed 's/^/    /'
 fi
 check_trace "a packet to the gateway MAC goes to the select group" \
-    "$IP4,dl_dst=$GW,nw_dst=8.8.8.8" '^ +group:1$'
+    "$IP4,dl_dst=$GW,nw_dst=172.16.1.1" '^ +group:1$'
 check_trace "ARP for 172.16.1.1 is answered out of its in_port" \
     "$ARP4,arp_tpa=172.16.1.1" '^ +IN_PORT$'
 check_trace "the ARP reply says 172.16.1.1 is at the gateway MAC" \

@@ -26,10 +26,43 @@ char *test_read_file(const char *relative);
     UNIT_SUITE(test_model_suite)                \
     UNIT_SUITE(test_host_view_suite)            \
     UNIT_SUITE(test_desired_suite)              \
-    UNIT_SUITE(test_pipeline_suite)
+    UNIT_SUITE(test_pipeline_suite)             \
+    UNIT_SUITE(test_secgroup_suite)
 
 #define UNIT_SUITE(NAME) Suite *NAME(void);
 UNIT_SUITES
 #undef UNIT_SUITE
+
+/* Pipeline test helpers (test-pipeline.c), shared with test-secgroup.c. */
+
+#include "desired.h"
+#include "host-view.h"
+#include "pipeline.h"
+#include "svec.h"
+
+struct model;
+
+/* One pipeline computation and everything it needs. */
+struct pipeline_fixture {
+    struct model *model;        /* Owned. */
+    struct host_view hv;        /* Owned, built from 'model'. */
+    struct pipeline_facts facts;        /* Owned: filled in by the test. */
+    struct desired_table table; /* Owned: the last computation. */
+    struct svec warnings;       /* Owned: its warnings. */
+    char *text;                 /* Owned: desired_table_format() of
+                                 * 'table'. */
+};
+
+void pipeline_fixture_init(struct pipeline_fixture *, const char *relative,
+                           const char *local_ip, uint32_t tap);
+void pipeline_fixture_init_json(struct pipeline_fixture *, const char *name,
+                                const char *json, const char *local_ip,
+                                uint32_t tap);
+void pipeline_fixture_compute(struct pipeline_fixture *);
+void pipeline_fixture_destroy(struct pipeline_fixture *);
+int test_count_lines(const char *text, const char *suffix);
+void test_assert_line(const struct pipeline_fixture *, const char *suffix);
+void test_check_golden(const char *text, const char *relative);
+void test_check_parse_back(const char *text);
 
 #endif /* tests/unit/suites.h */

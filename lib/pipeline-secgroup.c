@@ -1,0 +1,620 @@
+/*
+ * Copyright (c) 2026 The jstack-agent authors.
+ *
+ * Licensed under the Apache License, Version 2.0.
+ */
+
+/* Security groups with conntrack: tables 10 and 15 (egress, what a local VM
+ * sends) and 50 and 55 (ingress, what reaches a local VM).  The two
+ * directions are built by the same code from a struct sg_dir.
+ *
+ * Tables 10 / 50, per local port P (ofport p, conntrack zone z):
+ *   ip,reg6=p (reg7=p) -> ct(table=15 (55),zone=z)
+ * and, at priority 50, everything else (non-IP, and traffic that is not
+ * from / to a local VM) -> 20 (60).  A port without a zone yet has its IP
+ * traffic dropped instead.  Zones are per port, not per subnet: with one
+ * zone per subnet, a packet between two VMs of the subnet on this host would
+ * be committed by the sender's egress ct() and found again, already
+ * established, by the receiver's ingress ct() in the same zone, which would
+ * skip the receiver's ingress rules.  With a zone per port each side tracks
+ * the connection in its own zone.
+ *
+ * Tables 15 / 55, per local port P and direction D:
+ *   - priority 2000: ct_state=+inv+trk -> drop (one flow per table);
+ *   - priority 1500, one flow per conjunction id K of P: a packet of an
+ *     existing connection (-new-inv+trk, that is established or related)
+ *     whose ct_mark is K passes.  In zone z the connections that P opened
+ *     have their original direction in table 15 and their replies in table
+ *     55, those opened toward P the other way round, so table 15 accepts
+ *     P's egress ids with -rpl and P's ingress ids with +rpl, table 55 the
+ *     opposite;
+ *   - priority 1000, one flow per id K: conj_id=K -> ct(commit,zone=z,
+ *     exec(set_field:K->ct_mark)), go to 20 (60): a connection is committed
+ *     only when a rule allows it, marked with that rule's id;
+ *   - priority 100, the clauses of one conjunction per rule (below);
+ *   - priority 1: drop.
+ * A rule that is removed or changed loses its id (the id is a function of
+ * the rule's text), so the next packets of the connections it allowed carry
+ * a stale mark: replies are dropped at once, and packets in the original
+ * direction fall through to the rules again and are re-committed with the
+ * id of a rule that still allows them, or dropped.  A connection therefore
+ * lives exactly as long as some current rule would allow it as new.
+ *
+ * One conjunction per (port, direction, distinct rule), with up to three
+ * dimensions, so that the flow count grows with the sum of the remote
+ * addresses and the protocol/port matches, not their product:
+ *   1. the port and the state: ct_state=-rpl-inv+trk,reg6=p (reg7=p);
+ *   2. the remote addresses, nw_dst (egress) or nw_src (ingress): the rule's
+ *      ipPrefix, else the fixed IPs of every VM port of its remoteGroupId in
+ *      every subnet (consecutive addresses merged into CIDRs), else any
+ *      (no dimension);
+ *   3. the protocol and ports: icmp, udp or tcp (with the port range as
+ *      tp_dst value/mask prefixes), ip,nw_proto=N for other protocols, none
+ *      for any protocol.
+ * A rule with neither dimension 2 nor 3 gets "ip" as its second dimension
+ * (a conjunction needs two).  Clause flows of dimensions 2 and 3 do not
+ * name the port, so they are shared by every port and rule with the same
+ * match: one flow with one conjunction() action per rule.
+ *
+ * Conjunction ids: the key of a rule is "<port id>/<direction>/<rule
+ * text>", where the text names the protocol, the port range and the remote
+ * (prefix, group id or any); identical rules of a port share a key.  The
+ * keys of every local port of the host view (with or without an ofport)
+ * are sorted, and each in turn gets 1 + hash(key) mod (2^31 - 1), or on a
+ * collision the next free id (linear probing, wrapping from 2^31 - 1 to 1).
+ * Ids are thus unique, the same for the same input, independent of
+ * ofports, and a new port or rule only moves another's id on a real hash
+ * collision. */
+
+#include <config.h>
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hash.h"
+#include "host-view.h"
+#include "model.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/hmap.h"
+#include "openvswitch/shash.h"
+#include "openvswitch/util.h"
+#include "pipeline-private.h"
+#include "simap.h"
+#include "svec.h"
+#include "util.h"
+
+/* Flow priorities of tables 10, 15, 50 and 55. */
+enum {
+    SG_PRIO_INVALID = 2000,     /* 15, 55: ct_state=+inv -> drop. */
+    SG_PRIO_MARK = 1500,        /* 15, 55: existing connections by mark. */
+    SG_PRIO_COMMIT = 1000,      /* 15, 55: conj_id -> commit. */
+    SG_PRIO_RULE = 100,         /* 15, 55: conjunction clauses. */
+    SG_PRIO_DROP = 1,           /* 15, 55: everything else. */
+    SG_PRIO_CT_PORT = 100,      /* 10, 50: a local port's IP -> ct(). */
+    SG_PRIO_CT_DEFAULT = 50,    /* 10, 50: everything else passes. */
+};
+
+/* Conjunction ids are in [1, SG_ID_LIMIT). */
+#define SG_ID_LIMIT 0x80000000u
+
+/* What differs between the egress and the ingress direction. */
+struct sg_dir {
+    enum model_sg_direction direction;
+    const char *name;           /* "egress" or "ingress", in rule keys. */
+    enum desired_stage stage;   /* For the cookies. */
+    uint8_t ct_table;           /* 10 or 50. */
+    uint8_t sg_table;           /* 15 or 55. */
+    uint8_t next_table;         /* 20 or 60. */
+    const char *port_reg;       /* Holds the local port's ofport. */
+    const char *remote_field;   /* Holds the remote's address. */
+};
+
+/* The two directions, egress first. */
+static const struct sg_dir sg_dirs[2] = {
+    { MODEL_SG_EGRESS, "egress", DESIRED_STAGE_EGRESS_SG,
+      PIPELINE_T_EGRESS_CT, PIPELINE_T_EGRESS_SG, PIPELINE_T_DISPATCH,
+      "reg6", "nw_dst" },
+    { MODEL_SG_INGRESS, "ingress", DESIRED_STAGE_INGRESS_SG,
+      PIPELINE_T_INGRESS_CT, PIPELINE_T_INGRESS_SG, PIPELINE_T_OUTPUT,
+      "reg7", "nw_src" },
+};
+
+/* One distinct rule of a local port in one direction. */
+struct sg_rule {
+    const struct model_sg_rule *rule;   /* In the model. */
+    const char *group_id;       /* Its group's id, in the model. */
+    char *key;                  /* Owned: "<port>/<direction>/<text>". */
+    uint32_t id;                /* Its conjunction id. */
+};
+
+/* The distinct rules of one local port in one direction, by key. */
+struct sg_rules {
+    struct sg_rule *rules;      /* Owned array. */
+    size_t n;
+};
+
+/* The addresses of a remote group's members, merged into prefixes. */
+struct sg_members {
+    struct pipeline_masked *prefixes;   /* Owned array, host byte order. */
+    size_t n;
+};
+
+/* An id in use, in sg_assign_ids()'s set. */
+struct sg_used_id {
+    struct hmap_node node;      /* By hash_int(id, 0). */
+    uint32_t id;
+};
+
+/* The state of one pipeline_secgroups() call. */
+struct sg_ctx {
+    struct pipeline_ctx *ctx;   /* Not owned. */
+    struct simap ids;           /* Rule key -> its conjunction id. */
+    struct shash members;       /* Remote group id -> owned struct
+                                 * sg_members, filled on first use. */
+    struct pipeline_conj_flows conj;    /* The clause flows. */
+};
+
+/* Returns the security group 'id' and sets '*subnetp' to the subnet that
+ * defines it (the first in document order, as model_find_secgroup()), or
+ * returns NULL. */
+static const struct model_secgroup *
+sg_find_group(const struct model *model, const char *id,
+              const struct model_subnet **subnetp)
+{
+    for (size_t i = 0; i < model->n_subnets; i++) {
+        const struct model_subnet *subnet = model->subnets[i];
+        for (size_t j = 0; j < subnet->n_secgroups; j++) {
+            if (!strcmp(subnet->secgroups[j].id, id)) {
+                *subnetp = subnet;
+                return &subnet->secgroups[j];
+            }
+        }
+    }
+    return NULL;
+}
+
+/* Appends to 's' the canonical text of IPv4 'rule' (its direction aside):
+ * what it matches, in the terms of the document. */
+static void
+sg_put_rule_text(struct ds *s, const struct model_sg_rule *rule)
+{
+    ds_put_format(s, "proto=%d,ports=", rule->proto);
+    if (rule->port_start) {
+        ds_put_format(s, "%d-%d", rule->port_start, rule->port_end);
+    } else {
+        ds_put_cstr(s, "any");
+    }
+    ds_put_cstr(s, ",remote=");
+    if (rule->has_prefix) {
+        ds_put_format(s, IP_FMT"/%u", IP_ARGS(rule->prefix),
+                      rule->prefix_len);
+    } else if (rule->remote_group_id) {
+        ds_put_format(s, "group:%s", rule->remote_group_id);
+    } else {
+        ds_put_cstr(s, "any");
+    }
+}
+
+/* qsort() comparator for struct sg_rule: by key, then group id. */
+static int
+sg_rule_cmp(const void *a_, const void *b_)
+{
+    const struct sg_rule *a = a_, *b = b_;
+    int cmp = strcmp(a->key, b->key);
+    return cmp ? cmp : strcmp(a->group_id, b->group_id);
+}
+
+/* Fills 'rules' with the distinct IPv4 rules of 'dir' in the security
+ * groups of local port 'port', sorted by key, without ids yet.  Unknown
+ * groups and IPv6 rules become warnings. */
+static void
+sg_collect(struct sg_ctx *sgc, const struct model_port *port,
+           const struct sg_dir *dir, struct sg_rules *rules)
+{
+    size_t allocated = 0;
+
+    rules->rules = NULL;
+    rules->n = 0;
+    for (size_t i = 0; i < port->n_sg_ids; i++) {
+        const struct model_subnet *subnet;
+        const struct model_secgroup *sg = sg_find_group(sgc->ctx->model,
+                                                        port->sg_ids[i],
+                                                        &subnet);
+        if (!sg) {
+            pipeline_warn(sgc->ctx, "port %s: security group %s is not in "
+                          "the document: it allows nothing", port->id,
+                          port->sg_ids[i]);
+            continue;
+        }
+        for (size_t j = 0; j < sg->n_rules; j++) {
+            const struct model_sg_rule *rule = &sg->rules[j];
+            if (rule->direction != dir->direction) {
+                continue;
+            }
+            if (rule->ip_version != MODEL_IPV4) {
+                pipeline_warn(sgc->ctx, "subnet %s security group %s rule "
+                              "%"PRIuSIZE": IPv6 rules are not supported "
+                              "yet: skipped", subnet->id, sg->id, j);
+                continue;
+            }
+
+            struct ds key = DS_EMPTY_INITIALIZER;
+            ds_put_format(&key, "%s/%s/", port->id, dir->name);
+            sg_put_rule_text(&key, rule);
+            if (rules->n >= allocated) {
+                rules->rules = x2nrealloc(rules->rules, &allocated,
+                                          sizeof *rules->rules);
+            }
+            rules->rules[rules->n++] = (struct sg_rule) {
+                .rule = rule,
+                .group_id = sg->id,
+                .key = ds_steal_cstr(&key),
+            };
+        }
+    }
+
+    qsort(rules->rules, rules->n, sizeof *rules->rules, sg_rule_cmp);
+    size_t n = 0;
+    for (size_t i = 0; i < rules->n; i++) {
+        if (n && !strcmp(rules->rules[n - 1].key, rules->rules[i].key)) {
+            free(rules->rules[i].key);
+        } else {
+            rules->rules[n++] = rules->rules[i];
+        }
+    }
+    rules->n = n;
+}
+
+/* Frees what 'rules' owns. */
+static void
+sg_rules_destroy(struct sg_rules *rules)
+{
+    for (size_t i = 0; i < rules->n; i++) {
+        free(rules->rules[i].key);
+    }
+    free(rules->rules);
+}
+
+/* Returns true if 'id' is in 'used'. */
+static bool
+sg_id_used(const struct hmap *used, uint32_t id)
+{
+    const struct sg_used_id *u;
+    HMAP_FOR_EACH_WITH_HASH (u, node, hash_int(id, 0), used) {
+        if (u->id == id) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Assigns the conjunction id of every rule key of every local port of the
+ * host view, into sgc->ids (see the scheme at the top of this file). */
+static void
+sg_assign_ids(struct sg_ctx *sgc)
+{
+    const struct host_view *hv = sgc->ctx->hv;
+    struct svec keys = SVEC_EMPTY_INITIALIZER;
+
+    for (size_t i = 0; i < hv->n_local_ports; i++) {
+        for (size_t d = 0; d < ARRAY_SIZE(sg_dirs); d++) {
+            struct sg_rules rules;
+            sg_collect(sgc, hv->local_ports[i].port, &sg_dirs[d], &rules);
+            for (size_t j = 0; j < rules.n; j++) {
+                svec_add(&keys, rules.rules[j].key);
+            }
+            sg_rules_destroy(&rules);
+        }
+    }
+    svec_sort_unique(&keys);
+
+    struct hmap used = HMAP_INITIALIZER(&used);
+    for (size_t i = 0; i < keys.n; i++) {
+        uint32_t id = 1 + hash_string(keys.names[i], 0) % (SG_ID_LIMIT - 1);
+        while (sg_id_used(&used, id)) {
+            id = id + 1 < SG_ID_LIMIT ? id + 1 : 1;
+        }
+        struct sg_used_id *u = xmalloc(sizeof *u);
+        u->id = id;
+        hmap_insert(&used, &u->node, hash_int(id, 0));
+        simap_put(&sgc->ids, keys.names[i], id);
+    }
+
+    struct sg_used_id *u;
+    HMAP_FOR_EACH_POP (u, node, &used) {
+        free(u);
+    }
+    hmap_destroy(&used);
+    svec_destroy(&keys);
+}
+
+/* qsort() comparator for host-order IPv4 addresses. */
+static int
+sg_u32_cmp(const void *a_, const void *b_)
+{
+    uint32_t a = *(const uint32_t *) a_;
+    uint32_t b = *(const uint32_t *) b_;
+    return a < b ? -1 : a > b;
+}
+
+/* Returns the fixed IPs of the VM ports of every subnet that are members of
+ * security group 'group_id', as the fewest prefixes that cover exactly
+ * those addresses (runs of consecutive addresses merged). */
+static const struct sg_members *
+sg_members(struct sg_ctx *sgc, const char *group_id)
+{
+    struct sg_members *m = shash_find_data(&sgc->members, group_id);
+    if (m) {
+        return m;
+    }
+
+    const struct model *model = sgc->ctx->model;
+    uint32_t *ips = NULL;
+    size_t n_ips = 0, allocated = 0;
+    for (size_t i = 0; i < model->n_subnets; i++) {
+        const struct model_subnet *subnet = model->subnets[i];
+        for (size_t j = 0; j < subnet->n_ports; j++) {
+            const struct model_port *port = &subnet->ports[j];
+            for (size_t k = 0; k < port->n_sg_ids; k++) {
+                if (!strcmp(port->sg_ids[k], group_id)) {
+                    if (n_ips >= allocated) {
+                        ips = x2nrealloc(ips, &allocated, sizeof *ips);
+                    }
+                    ips[n_ips++] = ntohl(port->fixed_ip);
+                    break;
+                }
+            }
+        }
+    }
+    qsort(ips, n_ips, sizeof *ips, sg_u32_cmp);
+
+    m = xzalloc(sizeof *m);
+    size_t allocated_prefixes = 0;
+    for (size_t i = 0; i < n_ips; ) {
+        size_t j = i + 1;
+        while (j < n_ips && ips[j] - ips[j - 1] <= 1) {
+            j++;
+        }
+
+        struct pipeline_masked masks[PIPELINE_RANGE_MAX_MASKS];
+        size_t n = pipeline_range_to_masks(ips[i], ips[j - 1], 32, masks);
+        while (m->n + n > allocated_prefixes) {
+            m->prefixes = x2nrealloc(m->prefixes, &allocated_prefixes,
+                                     sizeof *m->prefixes);
+        }
+        memcpy(&m->prefixes[m->n], masks, n * sizeof *masks);
+        m->n += n;
+        i = j;
+    }
+    free(ips);
+
+    shash_add(&sgc->members, group_id, m);
+    return m;
+}
+
+/* Fills 'remotes' with the match texts of 'rule''s remote dimension in
+ * direction 'dir' (e.g. "ip,nw_src=10.0.0.0/8").  Returns false if the
+ * rule matches no remote at all (an empty remote group), true otherwise;
+ * an empty 'remotes' with true means any remote. */
+static bool
+sg_remotes(struct sg_ctx *sgc, const struct sg_dir *dir,
+           const struct model_sg_rule *rule, struct svec *remotes)
+{
+    struct pipeline_masked one;
+    const struct pipeline_masked *prefixes;
+    size_t n;
+
+    if (rule->has_prefix) {
+        if (!rule->prefix_len) {
+            return true;
+        }
+        one.value = ntohl(rule->prefix);
+        one.mask = ntohl(be32_prefix_mask(rule->prefix_len));
+        prefixes = &one;
+        n = 1;
+    } else if (rule->remote_group_id) {
+        const struct sg_members *m = sg_members(sgc,
+                                                rule->remote_group_id);
+        prefixes = m->prefixes;
+        n = m->n;
+        if (!n) {
+            return false;
+        }
+    } else {
+        return true;
+    }
+
+    for (size_t i = 0; i < n; i++) {
+        ovs_be32 ip = htonl(prefixes[i].value);
+        ovs_be32 mask = htonl(prefixes[i].mask);
+        if (mask == OVS_BE32_MAX) {
+            svec_add_nocopy(remotes, xasprintf("ip,%s="IP_FMT,
+                                               dir->remote_field,
+                                               IP_ARGS(ip)));
+        } else {
+            svec_add_nocopy(remotes, xasprintf("ip,%s="IP_FMT"/%d",
+                                               dir->remote_field,
+                                               IP_ARGS(ip),
+                                               ip_count_cidr_bits(mask)));
+        }
+    }
+    return true;
+}
+
+/* Fills 'protos' with the match texts of 'rule''s protocol and port
+ * dimension (e.g. "tcp,tp_dst=0x3e8/0xfff8"); empty for any protocol. */
+static void
+sg_protos(const struct model_sg_rule *rule, struct svec *protos)
+{
+    const char *name = (rule->proto == IPPROTO_ICMP ? "icmp"
+                        : rule->proto == IPPROTO_TCP ? "tcp"
+                        : rule->proto == IPPROTO_UDP ? "udp"
+                        : NULL);
+    if (!rule->proto) {
+        return;
+    } else if (!name) {
+        svec_add_nocopy(protos, xasprintf("ip,nw_proto=%d", rule->proto));
+    } else if (!rule->port_start) {
+        svec_add(protos, name);
+    } else {
+        struct pipeline_masked masks[PIPELINE_RANGE_MAX_MASKS];
+        size_t n = pipeline_range_to_masks(rule->port_start, rule->port_end,
+                                           16, masks);
+        for (size_t i = 0; i < n; i++) {
+            if (masks[i].mask == UINT16_MAX) {
+                svec_add_nocopy(protos, xasprintf("%s,tp_dst=%"PRIu32, name,
+                                                  masks[i].value));
+            } else {
+                svec_add_nocopy(protos, xasprintf("%s,tp_dst=%#"PRIx32
+                                                  "/%#"PRIx32, name,
+                                                  masks[i].value,
+                                                  masks[i].mask));
+            }
+        }
+    }
+}
+
+/* Adds the conjunction of rule 'r' of local port 'pp' in direction 'dir':
+ * its clause flows and its conj_id flow. */
+static void
+sg_rule_flows(struct sg_ctx *sgc, const struct pipeline_port *pp,
+              const struct sg_dir *dir, const struct sg_rule *r)
+{
+    struct svec remotes = SVEC_EMPTY_INITIALIZER;
+    struct svec protos = SVEC_EMPTY_INITIALIZER;
+
+    if (sg_remotes(sgc, dir, r->rule, &remotes)) {
+        sg_protos(r->rule, &protos);
+        if (!remotes.n && !protos.n) {
+            svec_add(&protos, "ip");
+        }
+        unsigned int n_clauses = 1 + !!remotes.n + !!protos.n;
+
+        char *state = xasprintf("ct_state=-rpl-inv+trk,%s=%#"PRIx32,
+                                dir->port_reg, pp->ofport);
+        pipeline_conj_add(&sgc->conj, dir->stage, pp->port->id,
+                          dir->sg_table, SG_PRIO_RULE, state, r->id, 1,
+                          n_clauses);
+        free(state);
+
+        unsigned int clause = 2;
+        const struct svec *dims[] = { &remotes, &protos };
+        for (size_t i = 0; i < ARRAY_SIZE(dims); i++) {
+            if (dims[i]->n) {
+                for (size_t j = 0; j < dims[i]->n; j++) {
+                    pipeline_conj_add(&sgc->conj, dir->stage, r->group_id,
+                                      dir->sg_table, SG_PRIO_RULE,
+                                      dims[i]->names[j], r->id, clause,
+                                      n_clauses);
+                }
+                clause++;
+            }
+        }
+
+        pipeline_add_flow(sgc->ctx, dir->stage, pp->port->id, dir->sg_table,
+                          SG_PRIO_COMMIT, "conj_id=%"PRIu32",ip "
+                          "actions=ct(commit,zone=%"PRIu32","
+                          "exec(set_field:%#"PRIx32"->ct_mark)),"
+                          "goto_table:%d", r->id, pp->zone, r->id,
+                          dir->next_table);
+    }
+    svec_destroy(&remotes);
+    svec_destroy(&protos);
+}
+
+/* Adds the flows of tables 15 / 55 that let the existing connections of
+ * local port 'pp' whose mark is one of the ids of 'rules' pass in direction
+ * 'dir'; 'reply' says whether they are the replies ("+rpl") or the
+ * original direction ("-rpl") of those connections. */
+static void
+sg_mark_flows(struct sg_ctx *sgc, const struct pipeline_port *pp,
+              const struct sg_dir *dir, const struct sg_rules *rules,
+              bool reply)
+{
+    for (size_t i = 0; i < rules->n; i++) {
+        pipeline_add_flow(sgc->ctx, dir->stage, pp->port->id, dir->sg_table,
+                          SG_PRIO_MARK, "ct_state=-new%crpl-inv+trk,"
+                          "%s=%#"PRIx32",ct_mark=%#"PRIx32" "
+                          "actions=goto_table:%d", reply ? '+' : '-',
+                          dir->port_reg, pp->ofport, rules->rules[i].id,
+                          dir->next_table);
+    }
+}
+
+/* Adds the flows of local port 'pp' for both directions. */
+static void
+sg_port(struct sg_ctx *sgc, const struct pipeline_port *pp)
+{
+    struct sg_rules rules[ARRAY_SIZE(sg_dirs)];
+
+    for (size_t d = 0; d < ARRAY_SIZE(sg_dirs); d++) {
+        sg_collect(sgc, pp->port, &sg_dirs[d], &rules[d]);
+        for (size_t i = 0; i < rules[d].n; i++) {
+            rules[d].rules[i].id = simap_get(&sgc->ids,
+                                             rules[d].rules[i].key);
+        }
+    }
+
+    for (size_t d = 0; d < ARRAY_SIZE(sg_dirs); d++) {
+        const struct sg_dir *dir = &sg_dirs[d];
+
+        if (!pp->zone) {
+            pipeline_add_flow(sgc->ctx, dir->stage, pp->port->id,
+                              dir->ct_table, SG_PRIO_CT_PORT,
+                              "ip,%s=%#"PRIx32" actions=drop",
+                              dir->port_reg, pp->ofport);
+            continue;
+        }
+        pipeline_add_flow(sgc->ctx, dir->stage, pp->port->id, dir->ct_table,
+                          SG_PRIO_CT_PORT, "ip,%s=%#"PRIx32" "
+                          "actions=ct(table=%d,zone=%"PRIu32")",
+                          dir->port_reg, pp->ofport, dir->sg_table,
+                          pp->zone);
+
+        sg_mark_flows(sgc, pp, dir, &rules[d], false);
+        sg_mark_flows(sgc, pp, dir, &rules[1 - d], true);
+        for (size_t i = 0; i < rules[d].n; i++) {
+            sg_rule_flows(sgc, pp, dir, &rules[d].rules[i]);
+        }
+    }
+
+    for (size_t d = 0; d < ARRAY_SIZE(sg_dirs); d++) {
+        sg_rules_destroy(&rules[d]);
+    }
+}
+
+/* Adds the flows of tables 10, 15, 50 and 55. */
+void
+pipeline_secgroups(struct pipeline_ctx *ctx)
+{
+    struct sg_ctx sgc = { .ctx = ctx };
+    simap_init(&sgc.ids);
+    shash_init(&sgc.members);
+    pipeline_conj_init(&sgc.conj);
+
+    sg_assign_ids(&sgc);
+
+    for (size_t d = 0; d < ARRAY_SIZE(sg_dirs); d++) {
+        const struct sg_dir *dir = &sg_dirs[d];
+        pipeline_add_flow(ctx, dir->stage, "", dir->ct_table,
+                          SG_PRIO_CT_DEFAULT, "actions=goto_table:%d",
+                          dir->next_table);
+        pipeline_add_flow(ctx, dir->stage, "", dir->sg_table,
+                          SG_PRIO_INVALID, "ct_state=+inv+trk actions=drop");
+        pipeline_add_flow(ctx, dir->stage, "", dir->sg_table, SG_PRIO_DROP,
+                          "actions=drop");
+    }
+    for (size_t i = 0; i < ctx->n_ports; i++) {
+        sg_port(&sgc, &ctx->ports[i]);
+    }
+    pipeline_conj_flush(ctx, &sgc.conj);
+
+    struct shash_node *node;
+    SHASH_FOR_EACH (node, &sgc.members) {
+        struct sg_members *m = node->data;
+        free(m->prefixes);
+    }
+    shash_destroy_free_data(&sgc.members);
+    simap_destroy(&sgc.ids);
+}

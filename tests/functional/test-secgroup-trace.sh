@@ -1,0 +1,257 @@
+#!/bin/bash
+# Functional test of the security groups: installs the pipeline that
+# tests/pipeline-dump computes for host A (10.20.0.1) of
+# tests/fixtures/secgroups.json into a sandbox ovs-vswitchd (dummy
+# datapath) and follows packets through conntrack with
+# "ofproto/trace --ct-next": new connections that a rule allows pass and
+# are committed with the rule's mark, others are dropped; established
+# traffic passes only with a current mark; invalid traffic and spoofed
+# sources are dropped.
+#
+# Host A: web-1 (192.168.10.11, ofport 3, zone 1), web-2 (.12, ofport 4,
+# zone 2), web-3 (.13, ofport 5, zone 3, no security group), the tunnel to
+# host B (app-1 192.168.10.20, app-2 .21) on ofport 10, the metadata tap on
+# ofport 1.
+#
+# usage: test-secgroup-trace.sh [BUILDDIR [SRCDIR]]  (or env BUILDDIR/SRCDIR)
+# Exit: 0 pass, 1 fail, 77 skip.
+set -u
+
+BUILDDIR=$(cd "${1:-${BUILDDIR:-.}}" && pwd)
+SRCDIR=$(cd "${2:-${SRCDIR:-$(dirname "$0")/../..}}" && pwd)
+export BUILDDIR SRCDIR
+
+for tool in ovsdb-tool ovsdb-server ovs-vswitchd ovs-vsctl ovs-ofctl \
+            ovs-appctl; do
+    command -v "$tool" >/dev/null || { echo "skip: $tool not installed"; \
+                                       exit 77; }
+done
+[ -f /usr/share/openvswitch/vswitch.ovsschema ] \
+    || { echo "skip: no vswitch.ovsschema"; exit 77; }
+dump=$BUILDDIR/tests/pipeline-dump
+[ -x "$dump" ] || { echo "skip: $dump not built (make check)"; exit 77; }
+
+# The sandbox: private rundir/dbdir/logdir, daemons stopped by pidfile and
+# the directory removed by a trap, whatever happens.
+. "$SRCDIR/tests/lib/sandbox.sh"
+sandbox_create
+sandbox_start_ovs br0 || { echo "FAIL: cannot start OVS"; exit 1; }
+
+OF="ovs-ofctl -O OpenFlow13"
+failures=0
+
+# Reports a failed check (and keeps going).
+fail() {
+    echo "FAIL: $*"
+    failures=$((failures + 1))
+}
+
+sandbox_add_vif br0 tap_metadata 1
+sandbox_add_vif br0 tap-web-1 3 web-1
+sandbox_add_vif br0 tap-web-2 4 web-2
+sandbox_add_vif br0 tap-web-3 5 web-3
+ovs-vsctl add-port br0 vxb -- set Interface vxb type=vxlan \
+    options:remote_ip=10.20.0.2 options:key=flow ofport_request=10 \
+    || exit 1
+
+"$dump" "$SRCDIR/tests/fixtures/secgroups.json" 10.20.0.1 \
+    port:tap-web-1=3 port:tap-web-2=4 port:tap-web-3=5 \
+    tunnel:10.20.0.2=10 metadata:1,fa:16:3e:25:fd:7e \
+    zone:web-1=1 zone:web-2=2 zone:web-3=3 \
+    >"$SANDBOX/desired.txt" 2>"$SANDBOX/warnings.txt" \
+    || { echo "FAIL: pipeline-dump failed"; exit 1; }
+grep -q 'IPv6 rules are not supported yet' "$SANDBOX/warnings.txt" \
+    || fail "no warning for the IPv6 rule"
+
+grep '^group_id=' "$SANDBOX/desired.txt" >"$SANDBOX/groups.txt"
+grep -v '^group_id=\|^meter=' "$SANDBOX/desired.txt" >"$SANDBOX/flows.txt"
+echo "desired: $(wc -l <"$SANDBOX/flows.txt") flows," \
+     "$(grep -c 'table=\(10\|15\|50\|55\),' "$SANDBOX/flows.txt")" \
+     "in the security-group tables"
+$OF add-groups br0 "$SANDBOX/groups.txt" || fail "add-groups"
+$OF --bundle add-flows br0 "$SANDBOX/flows.txt" || fail "add-flows"
+$OF dump-flows --no-stats br0 | sed 's/^ //' | sort >"$SANDBOX/dumped.txt"
+sort "$SANDBOX/flows.txt" | diff -u - "$SANDBOX/dumped.txt" \
+    || fail "dump-flows differs from the desired flows"
+
+# Prints the conjunction ids of the flow of table $1 whose match is $2.
+conj_ids() {
+    grep -F " table=$1, priority=100,$2 actions=" "$SANDBOX/flows.txt" \
+        | grep -o 'conjunction([0-9]*' | sed 's/conjunction(//' | sort
+}
+
+# Prints, in hex, the one conjunction id of port reg $3 (reg6=0x3 ...) in
+# table $1 that the clause flow $2 also carries: the id of that port's
+# rule.
+rule_mark() {
+    local id
+    id=$(comm -12 <(conj_ids "$1" "ct_state=-rpl-inv+trk,$3") \
+                  <(conj_ids "$1" "$2"))
+    [ "$(echo "$id" | wc -w)" = 1 ] || { echo "0xbad"; return; }
+    printf '%#x\n' "$id"
+}
+
+MARK_W1_DNS=$(rule_mark 15 udp,tp_dst=53 reg6=0x3)      # web-1 egress
+MARK_W1_SSH=$(rule_mark 55 tcp,tp_dst=22 reg7=0x3)      # web-1 ingress
+MARK_W2_ICMP=$(rule_mark 15 icmp reg6=0x4)              # web-2 egress
+for m in "$MARK_W1_DNS" "$MARK_W1_SSH" "$MARK_W2_ICMP"; do
+    [ "$m" != 0xbad ] || fail "cannot find a rule's conjunction id"
+done
+
+# Traces packet $2 with the ct_state sequence $3 ("trk,new", or
+# "trk,new trk,new" for two conntrack passes) and prints the trace.
+trace() {
+    local args=()
+    for state in $3; do
+        args+=(--ct-next "$state")
+    done
+    ovs-appctl ofproto/trace br0 "$2" "${args[@]}" 2>&1
+}
+
+# Checks that the trace of packet $2 with ct states $3 matches every
+# extended regular expression $4...; $1 names the case.
+check_match() {
+    local name=$1 out
+    out=$(trace "$1" "$2" "$3")
+    shift 3
+    for re in "$@"; do
+        if ! echo "$out" | grep -Eq -- "$re"; then
+            fail "$name: trace does not match /$re/"
+            echo "$out" | sed 's/^/    /'
+            return
+        fi
+    done
+    echo "PASS: $name"
+}
+
+# Checks that packet $2 with ct states $3 is output to port $4 and that its
+# trace matches the extended regular expressions $5...; $1 names the case.
+check_pass() {
+    local name=$1 flow=$2 states=$3 port=$4
+    shift 4
+    check_match "$name" "$flow" "$states" "output port is $port\$" "$@"
+}
+
+# Checks that packet $2 with ct states $3 is dropped; $1 names the case.
+check_drop() {
+    local out
+    out=$(trace "$1" "$2" "$3")
+    if ! echo "$out" | grep -q 'output port is' \
+       && [ "$(echo "$out" | grep '^Datapath actions:' | tail -1)" \
+            = "Datapath actions: drop" ]; then
+        echo "PASS: $1"
+    else
+        fail "$1: not dropped"
+        echo "$out" | sed 's/^/    /'
+    fi
+}
+
+W1=fa:16:3e:00:10:0b            # web-1, 192.168.10.11, ofport 3
+W2=fa:16:3e:00:10:0c            # web-2, 192.168.10.12, ofport 4
+W3=fa:16:3e:00:10:0d            # web-3, 192.168.10.13, ofport 5
+A1=fa:16:3e:00:10:14            # app-1, 192.168.10.20, on host B
+BCAST=ff:ff:ff:ff:ff:ff
+FROM_B="in_port=10,tun_id=0x10,dl_src=$A1"
+TO_W1="dl_dst=$W1,nw_dst=192.168.10.11"
+FROM_W1="in_port=3,dl_src=$W1,nw_src=192.168.10.11"
+FROM_W2="in_port=4,dl_src=$W2,nw_src=192.168.10.12"
+
+# New connections.
+check_pass "new ICMP from web-2 (egress ICMP) leaves through the tunnel" \
+    "icmp,$FROM_W2,dl_dst=$A1,nw_dst=192.168.10.20" "trk,new" 10 \
+    "ct\(commit,zone=2,mark=$MARK_W2_ICMP/0xffffffff\)"
+check_pass "new TCP 22 from 10.1.2.3 (ingress SSH from 10/8) reaches web-1" \
+    "tcp,$FROM_B,$TO_W1,nw_src=10.1.2.3,tp_src=40000,tp_dst=22" \
+    "trk,new" 3 "ct\(commit,zone=1,mark=$MARK_W1_SSH/0xffffffff\)"
+check_pass "new TCP 1500 from anywhere (ingress 1000-2000) reaches web-1" \
+    "tcp,$FROM_B,$TO_W1,nw_src=203.0.113.9,tp_src=40000,tp_dst=1500" \
+    "trk,new" 3
+check_pass "anything from remote group member app-1 reaches web-1" \
+    "udp,$FROM_B,$TO_W1,nw_src=192.168.10.20,udp_src=40000,udp_dst=9999" \
+    "trk,new" 3
+check_drop "new TCP 23 (no rule) to web-1 is dropped" \
+    "tcp,$FROM_B,$TO_W1,nw_src=10.1.2.3,tp_src=40000,tp_dst=23" "trk,new"
+check_drop "new TCP 22 from outside 10/8 to web-1 is dropped" \
+    "tcp,$FROM_B,$TO_W1,nw_src=11.1.2.3,tp_src=40000,tp_dst=22" "trk,new"
+check_drop "new TCP 2001 (past the range) to web-1 is dropped" \
+    "tcp,$FROM_B,$TO_W1,nw_src=203.0.113.9,tp_src=40000,tp_dst=2001" \
+    "trk,new"
+check_drop "ICMP to web-3 (no security group) is dropped" \
+    "icmp,$FROM_B,dl_dst=$W3,nw_src=192.168.10.20,nw_dst=192.168.10.13" \
+    "trk,new"
+check_pass "new UDP 53 from web-1 to 8.8.8.8 (egress UDP 53) passes" \
+    "udp,$FROM_W1,dl_dst=$A1,nw_dst=8.8.8.8,udp_src=40000,udp_dst=53" \
+    "trk,new" 10 "ct\(commit,zone=1,mark=$MARK_W1_DNS/0xffffffff\)"
+check_drop "new UDP 54 from web-1 to 8.8.8.8 (not in 192.168/16) is dropped" \
+    "udp,$FROM_W1,dl_dst=$A1,nw_dst=8.8.8.8,udp_src=40000,udp_dst=54" \
+    "trk,new"
+
+# Two ports of this host, each in its own zone: web-2's egress allows the
+# packet, web-1's ingress still decides.
+check_pass "TCP 1500 web-2 -> web-1: committed in zone 2, then zone 1" \
+    "tcp,$FROM_W2,$TO_W1,tp_src=40000,tp_dst=1500" "trk,new trk,new" 3 \
+    "^Datapath actions: ct\(commit,zone=2," \
+    "^Datapath actions: ct\(commit,zone=1,"
+check_drop "ICMP web-2 -> web-1: web-2 may send it, web-1 does not accept it" \
+    "icmp,$FROM_W2,$TO_W1" "trk,new trk,new"
+
+# Established and related traffic, by mark.
+check_pass "the reply to web-1's DNS query (est, rpl, its mark) reaches it" \
+    "udp,$FROM_B,$TO_W1,nw_src=192.168.10.20,udp_src=53,udp_dst=40000,ct_mark=$MARK_W1_DNS" \
+    "trk,est,rpl" 3
+check_pass "web-1's SSH reply (est, rpl, the ingress rule's mark) leaves" \
+    "tcp,$FROM_W1,dl_dst=$A1,nw_dst=10.1.2.3,tp_src=22,tp_dst=40000,ct_mark=$MARK_W1_SSH" \
+    "trk,est,rpl" 10
+check_pass "an ICMP error related to web-1's DNS query reaches it" \
+    "icmp,$FROM_B,$TO_W1,nw_src=192.168.10.20,ct_mark=$MARK_W1_DNS" \
+    "trk,rel,rpl" 3
+check_drop "a reply with a stale mark (rule removed) is dropped" \
+    "udp,$FROM_B,$TO_W1,nw_src=192.168.10.20,udp_src=53,udp_dst=40000,ct_mark=0x12345" \
+    "trk,est,rpl"
+check_drop "a reply with the mark of the other port is dropped" \
+    "udp,$FROM_B,$TO_W1,nw_src=192.168.10.20,udp_src=53,udp_dst=40000,ct_mark=$MARK_W2_ICMP" \
+    "trk,est,rpl"
+check_drop "est TCP 23 with a stale mark is dropped" \
+    "tcp,$FROM_B,$TO_W1,nw_src=10.1.2.3,tp_src=40000,tp_dst=23,ct_mark=0x12345" \
+    "trk,est"
+check_pass "est TCP 22 with a stale mark that a rule allows is re-marked" \
+    "tcp,$FROM_B,$TO_W1,nw_src=10.1.2.3,tp_src=40000,tp_dst=22,ct_mark=0x12345" \
+    "trk,est" 3 "ct\(commit,zone=1,mark=$MARK_W1_SSH/0xffffffff\)"
+check_drop "an invalid packet is dropped" \
+    "tcp,$FROM_B,$TO_W1,nw_src=10.1.2.3,tp_src=40000,tp_dst=22,ct_mark=$MARK_W1_SSH" \
+    "trk,inv"
+
+# Port security.
+check_drop "a spoofed source MAC is dropped" \
+    "icmp,in_port=4,dl_src=fa:16:3e:00:00:99,nw_src=192.168.10.12,dl_dst=$A1,nw_dst=192.168.10.20" \
+    "trk,new"
+check_drop "a spoofed source IP is dropped" \
+    "icmp,in_port=4,dl_src=$W2,nw_src=192.168.10.99,dl_dst=$A1,nw_dst=192.168.10.20" \
+    "trk,new"
+check_drop "another port's address is dropped" \
+    "icmp,in_port=4,dl_src=$W1,nw_src=192.168.10.11,dl_dst=$A1,nw_dst=192.168.10.20" \
+    "trk,new"
+check_drop "ARP with a spoofed sender IP is dropped" \
+    "arp,in_port=4,dl_src=$W2,dl_dst=$BCAST,arp_op=1,arp_spa=192.168.10.99,arp_sha=$W2,arp_tpa=192.168.10.20" \
+    ""
+check_drop "ARP with a spoofed sender MAC is dropped" \
+    "arp,in_port=4,dl_src=$W2,dl_dst=$BCAST,arp_op=1,arp_spa=192.168.10.12,arp_sha=fa:16:3e:00:00:99,arp_tpa=192.168.10.20" \
+    ""
+check_pass "web-1 may send from its allowed address pair" \
+    "icmp,in_port=3,dl_src=fa:16:3e:00:10:64,nw_src=192.168.10.100,dl_dst=$A1,nw_dst=192.168.10.20" \
+    "trk,new" 10
+check_match "web-3 (no security group) still gets its ARP answered" \
+    "arp,in_port=5,dl_src=$W3,dl_dst=$BCAST,arp_op=1,arp_spa=192.168.10.13,arp_sha=$W3,arp_tpa=192.168.10.20" \
+    "" '^ +IN_PORT$'
+
+# Traffic that is not IP, or not to a local VM, passes tables 10 and 50.
+check_pass "ARP from a tunnel reaches web-1 untouched by conntrack" \
+    "arp,$FROM_B,dl_dst=$W1,arp_op=2,arp_spa=192.168.10.20,arp_tpa=192.168.10.11" \
+    "" 3
+
+if [ $failures -gt 0 ]; then
+    echo "$failures check(s) failed"
+    exit 1
+fi
+echo "all checks passed"
+exit 0
