@@ -35,6 +35,27 @@ localdb_create(const char *remote)
 
     db->remote = xstrdup(remote);
     db->idl = ovsdb_idl_create(remote, &ovsrec_idl_class, true, true);
+
+    /* ovs-vswitchd rewrites these every few seconds; the agent never reads
+     * them, and replicating them would wake it (and recompute the desired
+     * state) for nothing. */
+    static const struct ovsdb_idl_column *volatile_columns[] = {
+        &ovsrec_open_vswitch_col_statistics,
+        &ovsrec_bridge_col_status,
+        &ovsrec_port_col_statistics,
+        &ovsrec_port_col_status,
+        &ovsrec_interface_col_statistics,
+        &ovsrec_interface_col_status,
+        &ovsrec_interface_col_link_resets,
+        &ovsrec_interface_col_link_speed,
+        &ovsrec_interface_col_link_state,
+        &ovsrec_interface_col_admin_state,
+        &ovsrec_interface_col_duplex,
+        &ovsrec_interface_col_mtu,
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(volatile_columns); i++) {
+        ovsdb_idl_omit(db->idl, volatile_columns[i]);
+    }
     db->loop = (struct ovsdb_idl_loop) OVSDB_IDL_LOOP_INITIALIZER(db->idl);
     return db;
 }

@@ -16,7 +16,7 @@ packages=(
     # The agent's own dependencies.
     libcurl4-openssl-dev libmicrohttpd-dev libsystemd-dev check
     # Fuzzing (libFuzzer) and the system tests' tools.
-    clang iproute2 tcpdump netcat-openbsd curl procps
+    clang iproute2 tcpdump netcat-openbsd curl procps iputils-ping ethtool
 )
 missing=()
 for p in "${packages[@]}"; do

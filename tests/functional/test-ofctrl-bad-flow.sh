@@ -24,7 +24,7 @@ after=$(ovs-ofctl -O OpenFlow13 --no-stats dump-flows br0 | LC_ALL=C sort)
 if [ "$before" != "$after" ]; then
     echo "$after" | grep -q 172.16.1.77
 fi
-! echo "$after" | grep -q 'reg0=0x7f'
+! echo "$after" | grep -q 'reg0=0x7f' || exit 1
 sandbox_wait_synced
 ovs-ofctl -O OpenFlow13 --no-stats dump-flows br0 | grep -q 172.16.1.77
 test "$(agent_counter 'bundles committed')" -ge 2

@@ -12,6 +12,6 @@ ovs-ofctl -O OpenFlow13 add-flow br0 \
 agent_ctl sync
 sandbox_wait_synced
 flows=$(ovs-ofctl -O OpenFlow13 --no-stats dump-flows br0)
-! echo "$flows" | grep -q "table=20, priority=7,"
+! echo "$flows" | grep -q "table=20, priority=7," || exit 1
 echo "$flows" | grep -q "table=100, priority=7,udp,tp_dst=9999 actions=drop"
 echo "owned table repaired, foreign table left alone"

@@ -24,8 +24,8 @@ removed=$(comm -23 "$SANDBOX/before" "$SANDBOX/after")
 added=$(comm -13 "$SANDBOX/before" "$SANDBOX/after")
 echo "removed:"; echo "$removed"; echo "added:"; echo "$added"
 test -n "$removed" && test -n "$added"
-! echo "$removed" | grep -v -- "$old"
-! echo "$added" | grep -v -- "$new"
+! echo "$removed" | grep -v -- "$old" || exit 1
+! echo "$added" | grep -v -- "$new" || exit 1
 # And only those were sent: one flow_mod per removed or added flow at most.
 n_changed=$(( $(echo "$removed" | wc -l) + $(echo "$added" | wc -l) ))
 echo "flow_mods sent for the change: $mods (changed flows: $n_changed)"

@@ -18,7 +18,7 @@ subnets[0]['ports'].append(dict(subnets[0]['ports'][0],
 sandbox_wait_for sh -c \
     "ovs-appctl -t jstack-agent port/list | grep -q 'late_vm ofport 0'"
 sandbox_wait_synced
-! bridge_flows | grep -q 'in_port=9[^0-9]'
+! bridge_flows | grep -q 'in_port=9[^0-9]' || exit 1
 
 sandbox_add_vif br0 late_vm 9
 sandbox_wait_for sh -c \
@@ -31,7 +31,7 @@ ovs-vsctl del-port br0 late_vm
 sandbox_wait_for sh -c \
     "ovs-appctl -t jstack-agent port/list | grep -q 'late_vm ofport 0'"
 sandbox_wait_synced
-! bridge_flows | grep -q 'in_port=9[^0-9]'
+! bridge_flows | grep -q 'in_port=9[^0-9]' || exit 1
 
 # A port on a new remote host brings a tunnel; removing it takes it away.
 edit_document "
@@ -52,6 +52,6 @@ subnets[0]['ports'] = [p for p in subnets[0]['ports']
 sandbox_wait_for sh -c \
     "! ovs-appctl -t jstack-agent tunnel/list | grep -q '^10.10.10.9 '"
 sandbox_wait_synced
-! ovs-vsctl list-ports br0 | grep -q '^jst-0a0a0a09$'
-! bridge_flows | grep -q 'fa:16:3e:00:00:60'
+! ovs-vsctl list-ports br0 | grep -q '^jst-0a0a0a09$' || exit 1
+! bridge_flows | grep -q 'fa:16:3e:00:00:60' || exit 1
 echo "late interface and remote host tunnels followed"

@@ -130,13 +130,30 @@ agent_synced() {
         && [ -z "$(agent_ctl flows/diff)" ]
 }
 
-# Waits until the agent's bridge equals its desired state.
+# Prints the number of the agent's current desired state.
+agent_desired_seqno() {
+    agent_ctl status | sed -n 's/^desired state #\([0-9]*\):.*/\1/p'
+}
+
+# Waits until the agent's bridge equals its desired state and that state
+# has settled (plumbing done in OVSDB can bring a new computation right
+# after a first sync): in sync, and the same desired state 0.3 s later.
 sandbox_wait_synced() {
-    sandbox_wait_for agent_synced || {
-        agent_ctl status >&2
-        agent_ctl flows/diff >&2
-        return 1
-    }
+    local deadline=$(( $(date +%s) + ${SANDBOX_TIMEOUT:-10} )) seqno
+    while [ "$(date +%s)" -lt "$deadline" ]; do
+        if agent_synced; then
+            seqno=$(agent_desired_seqno)
+            sleep 0.3
+            if agent_synced && [ "$(agent_desired_seqno)" = "$seqno" ]; then
+                return 0
+            fi
+        fi
+        sleep 0.1
+    done
+    echo "timed out waiting for the bridge to be in sync" >&2
+    agent_ctl status >&2
+    agent_ctl flows/diff >&2
+    return 1
 }
 
 # Prints a status counter: the number after "$1: " in "status".
