@@ -374,11 +374,11 @@ bg_stop() {
     pid=$(cat "$HOSTS_DIR/pids/$1.pid" 2>/dev/null) || return 0
     kill "$pid" 2>/dev/null || return 0
     for _ in $(seq 30); do
-        kill -0 "$pid" 2>/dev/null || break
+        kill -0 "$pid" 2>/dev/null || return 0
         sleep 0.1
     done
-    kill -9 "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
     return 0
 }
 
