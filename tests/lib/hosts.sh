@@ -306,9 +306,26 @@ agent_wait_synced() {
     hx "$1" ovs-appctl revalidator/wait
 }
 
+# Starts the test controller (tests/lib/http-server.py) inside host $1's
+# namespace, on its own loopback, serving the test document; prints the URL
+# its agent fetches.  hosts_cleanup stops it by its pidfile.
+host_start_controller() {
+    local h=$1
+    hx "$h" python3 "$SRCDIR/tests/lib/http-server.py" \
+        --document "$HOSTS_DIR/doc.json" \
+        --port-file "$HOSTS_DIR/$h/http.port" \
+        --pidfile "$HOSTS_DIR/pids/http-$h.pid" \
+        </dev/null >/dev/null 2>"$HOSTS_DIR/$h/http.log" &
+    hosts_wait_for test -s "$HOSTS_DIR/$h/http.port" || return 1
+    printf 'http://127.0.0.1:%s/v1/subnets?host=%s\n' \
+        "$(cat "$HOSTS_DIR/$h/http.port")" "${HOST_IP[$h]}"
+}
+
 # Sets up everything: underlay, hosts a, b and r, the document, every VM of
 # hosts a and b (deviceIds of the document, or only "$@" when given), and
-# the agents of a and b, synced.  Arranges cleanup at exit.
+# the agents of a and b, synced.  With HOSTS_HTTP=1 each agent fetches the
+# document over HTTP from a test controller in its host's namespace.
+# Arranges cleanup at exit.
 hosts_setup() {
     HOSTS_DIR=$(mktemp -d "${TMPDIR:-/tmp}/jstack-system.XXXXXX")
     : >"$HOSTS_DIR/netns"
@@ -334,11 +351,16 @@ for s in json.load(open(sys.argv[1]))["Result"]["subnets"]:
     for vm in "${vms[@]}"; do
         vm_create "$vm" || return 1
     done
+    local controller
     for h in a b; do
+        controller="file://$HOSTS_DIR/doc.json"
+        if [ "${HOSTS_HTTP:-0}" = 1 ]; then
+            controller=$(host_start_controller "$h") || return 1
+        fi
         hx "$h" ovs-vsctl set Open_vSwitch . \
             external_ids:jstack-encap-ip="${HOST_IP[$h]}" \
             external_ids:jstack-bridge=br0 \
-            external_ids:jstack-controller="file://$HOSTS_DIR/doc.json" \
+            external_ids:jstack-controller="$controller" \
             external_ids:jstack-poll-interval=200 || return 1
         agent_start "$h" || return 1
     done

@@ -1,10 +1,14 @@
 #!/bin/bash
 # A port added to the document while traffic runs becomes reachable from
-# both hosts, and the running ping does not lose a packet.
+# both hosts, and the running ping does not lose a packet.  Here the agents
+# fetch the document over HTTP, from a test controller in each host.
 set -eu
 . "$SRCDIR/tests/lib/hosts.sh"
 hosts_require
-hosts_setup compute1_ns compute2_ns
+HOSTS_HTTP=1 hosts_setup compute1_ns compute2_ns
+for h in a b; do
+    agent_ctl_on "$h" status | grep -q '^controller source: http://127.0.0.1:'
+done
 
 target=$(vm_ip compute2_ns)
 vmx compute1_ns ping -c 2 -i 0.2 -W 2 "$target"
