@@ -8,34 +8,7 @@
 # Exit: 0 pass, 1 fail, 77 skip.
 set -u
 
-BUILDDIR=$(cd "${1:-${BUILDDIR:-.}}" && pwd)
-SRCDIR=$(cd "${2:-${SRCDIR:-$(dirname "$0")/../..}}" && pwd)
-export BUILDDIR SRCDIR
-
-for tool in ovsdb-tool ovsdb-server ovs-vswitchd ovs-vsctl ovs-ofctl \
-            ovs-appctl; do
-    command -v "$tool" >/dev/null || { echo "skip: $tool not installed"; \
-                                       exit 77; }
-done
-[ -f /usr/share/openvswitch/vswitch.ovsschema ] \
-    || { echo "skip: no vswitch.ovsschema"; exit 77; }
-dump=$BUILDDIR/tests/pipeline-dump
-[ -x "$dump" ] || { echo "skip: $dump not built (make check)"; exit 77; }
-
-# The sandbox: private rundir/dbdir/logdir, daemons stopped by pidfile and
-# the directory removed by a trap, whatever happens.
-. "$SRCDIR/tests/lib/sandbox.sh"
-sandbox_create
-sandbox_start_ovs br0 || { echo "FAIL: cannot start OVS"; exit 1; }
-
-OF="ovs-ofctl -O OpenFlow13"
-failures=0
-
-# Reports a failed check (and keeps going).
-fail() {
-    echo "FAIL: $*"
-    failures=$((failures + 1))
-}
+. "$(dirname "$0")/../lib/trace.sh"
 
 # Ports of host 10.10.10.2: the metadata tap, the two VMs, one vxlan port
 # per remote host or router.
@@ -55,24 +28,7 @@ done
     zone:compute1_ns=1 zone:compute1_ns_2=2 \
     >"$SANDBOX/desired.txt" || { echo "FAIL: pipeline-dump failed"; exit 1; }
 
-grep '^meter=' "$SANDBOX/desired.txt" >"$SANDBOX/meters.txt"
-grep '^group_id=' "$SANDBOX/desired.txt" >"$SANDBOX/groups.txt"
-grep -v '^group_id=\|^meter=' "$SANDBOX/desired.txt" >"$SANDBOX/flows.txt"
-echo "desired: $(wc -l <"$SANDBOX/flows.txt") flows," \
-     "$(wc -l <"$SANDBOX/groups.txt") groups," \
-     "$(wc -l <"$SANDBOX/meters.txt") meters"
-
-# Meters and groups first: flows refer to them.
-while read -r meter; do
-    $OF add-meter br0 "$meter" || fail "add-meter $meter"
-done <"$SANDBOX/meters.txt"
-$OF add-groups br0 "$SANDBOX/groups.txt" || fail "add-groups"
-$OF --bundle add-flows br0 "$SANDBOX/flows.txt" || fail "add-flows"
-
-# The switch must print back exactly what desired_table_format() printed.
-$OF dump-flows --no-stats br0 | sed 's/^ //' | sort >"$SANDBOX/dumped.txt"
-sort "$SANDBOX/flows.txt" | diff -u - "$SANDBOX/dumped.txt" \
-    || fail "dump-flows differs from the desired flows"
+trace_install_desired
 # (dump-groups lists groups in no particular order.)
 $OF dump-groups br0 | sed -n 's/^ group_id=/group_id=/p' | sort \
     | diff -u <(sort "$SANDBOX/groups.txt") - \
