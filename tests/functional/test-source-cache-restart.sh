@@ -21,14 +21,9 @@ stop_agent() {
     agent_ctl exit
     sandbox_wait_for sh -c "! kill -0 $pid"
 }
-status_has() {
-    agent_ctl status | grep -q "$1"
-}
-subnet=1d05961d-e641-417e-8f19-803cae564547
 
 sandbox_start_agent
-sandbox_wait_for sh -c \
-    "ovs-appctl -t jstack-agent model/show | grep -q '^subnet $subnet '"
+sandbox_wait_seed_model
 before=$(agent_ctl model/show)
 stop_agent
 sandbox_kill http-server

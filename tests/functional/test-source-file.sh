@@ -11,9 +11,6 @@ sandbox_start_ovs br0
 cp "$SRCDIR/tests/fixtures/seed-000.json" "$SANDBOX/doc.json"
 sandbox_start_agent --controller="file://$SANDBOX/doc.json" \
     --encap-ip=10.10.10.2 --poll-interval=200
-status_has() {
-    agent_ctl status | grep -q "$1"
-}
 sandbox_wait_for sh -c \
     "ovs-appctl -t jstack-agent model/show | grep -q ' mtu 1500 '"
 sandbox_wait_for status_has "^  requests: .*304 or unchanged: [3-9]"

@@ -4,19 +4,7 @@
 # not the model, not the cache.  The same garbage is not parsed twice.
 set -eu
 . "$SRCDIR/tests/lib/sandbox.sh"
-command -v python3 >/dev/null || { echo "python3 is not installed"; exit 77; }
-
-sandbox_create
-sandbox_start_ovs br0
-
-# The test controller serves $SANDBOX/doc.json at $server.
-sandbox_start_http_server
-
-sandbox_start_agent --controller="$server/v1/subnets" \
-    --encap-ip=10.10.10.2 --poll-interval=500
-subnet=1d05961d-e641-417e-8f19-803cae564547
-sandbox_wait_for sh -c \
-    "ovs-appctl -t jstack-agent model/show | grep -q '^subnet $subnet '"
+sandbox_start_http_example
 before=$(agent_ctl model/show)
 
 # Garbage: not JSON.

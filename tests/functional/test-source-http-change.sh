@@ -3,16 +3,7 @@
 # plus slack for a busy machine), and replaces the cached one.
 set -eu
 . "$SRCDIR/tests/lib/sandbox.sh"
-command -v python3 >/dev/null || { echo "python3 is not installed"; exit 77; }
-
-sandbox_create
-sandbox_start_ovs br0
-
-# The test controller serves $SANDBOX/doc.json at $server.
-sandbox_start_http_server
-
-sandbox_start_agent --controller="$server/v1/subnets" \
-    --encap-ip=10.10.10.2 --poll-interval=500
+sandbox_start_http_example
 sandbox_wait_for sh -c \
     "ovs-appctl -t jstack-agent model/show | grep -q ' mtu 1500 '"
 

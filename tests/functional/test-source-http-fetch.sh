@@ -15,19 +15,17 @@ sandbox_start_http_server
 sandbox_start_agent --controller="$server/v1/subnets?host=10.10.10.2" \
     --encap-ip=10.10.10.2 --poll-interval=500
 
-subnet=1d05961d-e641-417e-8f19-803cae564547
-sandbox_wait_for sh -c \
-    "ovs-appctl -t jstack-agent model/show | grep -q '^subnet $subnet '"
+sandbox_wait_seed_model
 agent_ctl model/show
 show=$(agent_ctl model/show)
-echo "$show" | grep -q "^subnet $subnet network 172.16.1.0/24 vni 1 \
+echo "$show" | grep -q "^subnet $SEED_SUBNET network 172.16.1.0/24 vni 1 \
 metadata 0x401 mtu 1500 ports 3 routers 2$"
 echo "$show" | grep -q "^local port df51f6d0-8381-47a5-8fa5-a46a8b64e095 \
-subnet $subnet mac fa:16:3e:73:c9:74 ip 172.16.1.4 host 10.10.10.2 \
+subnet $SEED_SUBNET mac fa:16:3e:73:c9:74 ip 172.16.1.4 host 10.10.10.2 \
 device compute1_ns$"
 echo "$show" | grep -q "^local port eef67bf2-3d99-458b-b2fe-0616259ba63e "
 echo "$show" | grep -q "^remote port b115bdf0-ca9a-42e2-8f87-6b0e252ec9e3 \
-subnet $subnet mac fa:16:3e:5e:16:34 ip 172.16.1.3 host 10.10.10.3 "
+subnet $SEED_SUBNET mac fa:16:3e:5e:16:34 ip 172.16.1.3 host 10.10.10.3 "
 for ip in 10.10.10.3 10.10.10.4 10.10.10.5; do
     echo "$show" | grep -q "^tunnel endpoint $ip$"
 done

@@ -3,16 +3,7 @@
 # server and in the agent's status, and costs no new model.
 set -eu
 . "$SRCDIR/tests/lib/sandbox.sh"
-command -v python3 >/dev/null || { echo "python3 is not installed"; exit 77; }
-
-sandbox_create
-sandbox_start_ovs br0
-
-# The test controller serves $SANDBOX/doc.json at $server.
-sandbox_start_http_server
-
-sandbox_start_agent --controller="$server/v1/subnets" \
-    --encap-ip=10.10.10.2 --poll-interval=500
+sandbox_start_http_example
 
 # Three 304s take about 1.5 s at a 500 ms poll interval.
 three_304s() {

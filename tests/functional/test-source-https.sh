@@ -41,9 +41,6 @@ ovs-vsctl set Open_vSwitch . external_ids:jstack-encap-ip=10.10.10.2 \
     external_ids:jstack-controller="$server/v1/subnets" \
     external_ids:jstack-poll-interval=500
 sandbox_start_agent
-status_has() {
-    agent_ctl status | grep -q "$1"
-}
 
 # Unknown CA: refused.
 sandbox_wait_for status_has "^  last error: SSL certificate problem: "

@@ -219,3 +219,31 @@ server_count() {
 log_has() {
     grep -q "$1" "$SANDBOX/jstack-agent.log"
 }
+
+# The id of the seed document's subnet.
+SEED_SUBNET=1d05961d-e641-417e-8f19-803cae564547
+
+# Succeeds if the agent's "status" has a line matching $1.
+status_has() {
+    agent_ctl status | grep -q "$1"
+}
+
+# Waits until the agent's model lists the seed document's subnet.
+sandbox_wait_seed_model() {
+    sandbox_wait_for sh -c \
+        "ovs-appctl -t jstack-agent model/show | grep -q '^subnet $SEED_SUBNET '"
+}
+
+# Starts a sandbox OVS, the test controller serving the seed document at
+# $server, and the agent fetching it as host 10.10.10.2 every 500 ms (extra
+# agent options "$@"); waits until the agent knows the document.
+sandbox_start_http_example() {
+    command -v python3 >/dev/null \
+        || { echo "python3 is not installed"; exit 77; }
+    sandbox_create
+    sandbox_start_ovs br0
+    sandbox_start_http_server
+    sandbox_start_agent --controller="$server/v1/subnets" \
+        --encap-ip=10.10.10.2 --poll-interval=500 "$@"
+    sandbox_wait_seed_model
+}
