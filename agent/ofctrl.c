@@ -524,8 +524,7 @@ ofctrl_encode_meter_mod(uint32_t meter_id, const char *spec,
 /* Sends the meter_mods among 'changes' for which 'dels' is as given: the
  * new and changed meters before a bundle, the removed ones after it. */
 static void
-ofctrl_send_meters(struct ofctrl *ofctrl, const struct ofctrl *mirror,
-                   bool dels)
+ofctrl_send_meters(struct ofctrl *ofctrl, bool dels)
 {
     const struct desired_table *t = (dels ? &ofctrl->changes.dels
                                      : &ofctrl->changes.puts);
@@ -533,7 +532,7 @@ ofctrl_send_meters(struct ofctrl *ofctrl, const struct ofctrl *mirror,
 
     HMAP_FOR_EACH (m, node, &t->meters) {
         uint16_t command = (dels ? OFPMC13_DELETE
-                            : desired_table_find_meter(&mirror->installed,
+                            : desired_table_find_meter(&ofctrl->installed,
                                                        m->meter_id)
                             ? OFPMC13_MODIFY : OFPMC13_ADD);
         ofctrl_send(ofctrl, ofctrl_encode_meter_mod(m->meter_id, m->spec,
@@ -550,7 +549,7 @@ ofctrl_send_bundle(struct ofctrl *ofctrl)
     enum ofp_version version = rconn_get_version(ofctrl->rconn);
     struct ofctrl_changes *changes = &ofctrl->changes;
 
-    ofctrl_send_meters(ofctrl, ofctrl, false);
+    ofctrl_send_meters(ofctrl, false);
 
     ofctrl->bundle_id++;
     free(ofctrl->bundle_error);
@@ -684,7 +683,7 @@ ofctrl_handle_bundle_reply(struct ofctrl *ofctrl,
             return;
         }
         ofctrl_apply_changes(ofctrl);
-        ofctrl_send_meters(ofctrl, ofctrl, true);
+        ofctrl_send_meters(ofctrl, true);
         ofctrl_changes_destroy(&ofctrl->changes);
         ofctrl_changes_init(&ofctrl->changes);
         ofctrl->n_bundles_committed++;
@@ -1019,6 +1018,23 @@ ofctrl_format_status(const struct ofctrl *ofctrl, struct ds *out)
     }
 }
 
+/* Appends 't' to 'out' as desired_table_format() prints it, each line
+ * preceded by 'prefix'. */
+static void
+ofctrl_format_prefixed(const struct desired_table *t, const char *prefix,
+                       struct ds *out)
+{
+    struct ds text = DS_EMPTY_INITIALIZER;
+    char *save_ptr = NULL;
+
+    desired_table_format(t, &text);
+    for (char *line = strtok_r(ds_cstr(&text), "\n", &save_ptr); line;
+         line = strtok_r(NULL, "\n", &save_ptr)) {
+        ds_put_format(out, "%s%s\n", prefix, line);
+    }
+    ds_destroy(&text);
+}
+
 /* Appends to 'out' what differs between 'desired' and the mirror, one flow,
  * group or meter per line: "+ " for what the bridge lacks or holds
  * differently, "- " for what it holds and should not.  Nothing when in
@@ -1028,24 +1044,10 @@ ofctrl_format_diff(const struct ofctrl *ofctrl,
                    const struct desired_table *desired, struct ds *out)
 {
     struct ofctrl_changes changes;
-    struct ds text = DS_EMPTY_INITIALIZER;
 
     ofctrl_changes_init(&changes);
     ofctrl_compute_changes(ofctrl, desired, &changes);
-
-    desired_table_format(&changes.dels, &text);
-    char *save_ptr = NULL;
-    for (char *line = strtok_r(ds_cstr(&text), "\n", &save_ptr); line;
-         line = strtok_r(NULL, "\n", &save_ptr)) {
-        ds_put_format(out, "- %s\n", line);
-    }
-    ds_clear(&text);
-    desired_table_format(&changes.puts, &text);
-    save_ptr = NULL;
-    for (char *line = strtok_r(ds_cstr(&text), "\n", &save_ptr); line;
-         line = strtok_r(NULL, "\n", &save_ptr)) {
-        ds_put_format(out, "+ %s\n", line);
-    }
-    ds_destroy(&text);
+    ofctrl_format_prefixed(&changes.dels, "- ", out);
+    ofctrl_format_prefixed(&changes.puts, "+ ", out);
     ofctrl_changes_destroy(&changes);
 }

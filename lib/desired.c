@@ -269,23 +269,15 @@ desired_table_add_group(struct desired_table *t, uint32_t group_id,
     if (!(usable & OFPUTIL_P_OF13_OXM)) {
         msg = xasprintf("%s: not expressible in OpenFlow 1.3", text);
     } else {
-        struct desired_group *g;
-        HMAP_FOR_EACH_WITH_HASH (g, node, hash_int(group_id, 0),
-                                 &t->groups) {
-            if (g->group_id == group_id) {
-                if (strcmp(g->spec, ds_cstr(&canon))) {
-                    msg = xasprintf("%s: conflicts with group_id=%"PRIu32
-                                    ",%s", text, group_id, g->spec);
-                }
-                goto out;
-            }
+        const struct desired_group *g = desired_table_find_group(t,
+                                                                 group_id);
+        if (!g) {
+            desired_table_set_group(t, group_id, ds_cstr(&canon));
+        } else if (strcmp(g->spec, ds_cstr(&canon))) {
+            msg = xasprintf("%s: conflicts with group_id=%"PRIu32",%s",
+                            text, group_id, g->spec);
         }
-        g = xmalloc(sizeof *g);
-        g->group_id = group_id;
-        g->spec = ds_steal_cstr(&canon);
-        hmap_insert(&t->groups, &g->node, hash_int(group_id, 0));
     }
-out:
     ds_destroy(&canon);
     free(text);
     return msg;
@@ -318,23 +310,15 @@ desired_table_add_meter(struct desired_table *t, uint32_t meter_id,
     if (!(usable & OFPUTIL_P_OF13_OXM)) {
         msg = xasprintf("%s: not expressible in OpenFlow 1.3", text);
     } else {
-        struct desired_meter *m;
-        HMAP_FOR_EACH_WITH_HASH (m, node, hash_int(meter_id, 0),
-                                 &t->meters) {
-            if (m->meter_id == meter_id) {
-                if (strcmp(m->spec, ds_cstr(&canon))) {
-                    msg = xasprintf("%s: conflicts with meter=%"PRIu32" %s",
-                                    text, meter_id, m->spec);
-                }
-                goto out;
-            }
+        const struct desired_meter *m = desired_table_find_meter(t,
+                                                                 meter_id);
+        if (!m) {
+            desired_table_set_meter(t, meter_id, ds_cstr(&canon));
+        } else if (strcmp(m->spec, ds_cstr(&canon))) {
+            msg = xasprintf("%s: conflicts with meter=%"PRIu32" %s",
+                            text, meter_id, m->spec);
         }
-        m = xmalloc(sizeof *m);
-        m->meter_id = meter_id;
-        m->spec = ds_steal_cstr(&canon);
-        hmap_insert(&t->meters, &m->node, hash_int(meter_id, 0));
     }
-out:
     ds_destroy(&canon);
     free(text);
     return msg;
