@@ -211,6 +211,7 @@ agent_run(struct agent *agent)
                 .txn = txn,
                 .bridge = agent->settings.bridge,
                 .encap_ip = agent->settings.encap_ip_be,
+                .metadata_port = agent->settings.metadata_port,
             };
             compute_run(agent->compute, &input);
         }

@@ -114,6 +114,9 @@ compute_run(struct compute *c, const struct compute_input *input)
     /* Local facts, plumbing the bridge as needed on the way. */
     pipeline_facts_destroy(&c->facts);
     pipeline_facts_init(&c->facts);
+    if (input->metadata_port) {
+        c->facts.metadata_port = input->metadata_port;
+    }
     struct plumbing_input plumbing = {
         .bridge = input->bridge,
         .view = c->has_view ? &c->view : NULL,

@@ -31,6 +31,8 @@ struct compute_input {
     struct ovsdb_idl_txn *txn;  /* This pass's transaction, or NULL. */
     const char *bridge;         /* Integration bridge. */
     ovs_be32 encap_ip;          /* This host's tunnel IP. */
+    uint16_t metadata_port;     /* TCP port of the local metadata proxy,
+                                 * 0 for the pipeline's default. */
 };
 
 struct compute;
