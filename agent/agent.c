@@ -14,6 +14,7 @@
 #include "compute.h"
 #include "desired.h"
 #include "dirs.h"
+#include "host-state.h"
 #include "host-view.h"
 #include "localdb.h"
 #include "model.h"
@@ -44,7 +45,13 @@ struct agent {
     struct ofctrl *ofctrl;      /* Owned: the bridge connection. */
     struct source *source;      /* Owned: the controller's document; NULL
                                  * until the settings are first OK. */
-    struct compute *compute;    /* Owned: model -> host view -> desired. */
+    struct host_state state;    /* Owned: host view and local facts. */
+    struct compute *compute;    /* Owned: host state -> desired. */
+
+    /* When to run the plumbing again. */
+    unsigned int plumbed_db_seqno;      /* localdb_seqno() it last saw. */
+    bool plumbing_pending;      /* The view changed, or the last pass had
+                                 * no transaction to write in. */
 
     /* Settings, re-resolved whenever the database changes. */
     unsigned int db_seqno;      /* localdb_seqno() they were resolved at. */
@@ -80,8 +87,10 @@ agent_create(const struct agent_options *options)
 
     agent->db = localdb_create(agent->db_remote);
     agent->ofctrl = ofctrl_create(pipeline_owns_table);
+    host_state_init(&agent->state);
     agent->compute = compute_create();
     agent->db_seqno = UINT_MAX;
+    agent->plumbed_db_seqno = UINT_MAX;
     svec_init(&agent->problems);
     agent->started = time_msec();
 
@@ -113,6 +122,7 @@ agent_destroy(struct agent *agent)
 {
     if (agent) {
         compute_destroy(agent->compute);
+        host_state_destroy(&agent->state);
         source_destroy(agent->source);
         ofctrl_destroy(agent->ofctrl);
         localdb_destroy(agent->db);
@@ -185,37 +195,60 @@ agent_update_source(struct agent *agent)
     }
 }
 
-/* Does the agent's work: database, settings, controller source, desired
- * state, bridge. */
+/* Runs the plumbing (the bridge's OVSDB side) if the database or the host
+ * view changed since it last ran, and passes the facts it reports to the
+ * host state, which changes only if they differ from the last ones. */
+static void
+agent_run_plumbing(struct agent *agent, struct ovsdb_idl_txn *txn)
+{
+    unsigned int db_seqno = localdb_seqno(agent->db);
+    if (db_seqno == agent->plumbed_db_seqno && !agent->plumbing_pending) {
+        return;
+    }
+    agent->plumbed_db_seqno = db_seqno;
+    agent->plumbing_pending = !txn;
+
+    struct pipeline_facts facts;
+    pipeline_facts_init(&facts);
+    facts.metadata_port = agent->settings.metadata_port;
+    struct plumbing_input input = {
+        .bridge = agent->settings.bridge,
+        .view = agent->state.has_view ? &agent->state.view : NULL,
+    };
+    plumbing_run(localdb_idl(agent->db), txn, &input, &facts);
+    host_state_set_facts(&agent->state, &facts);
+    pipeline_facts_destroy(&facts);
+}
+
+/* Does the agent's work, in the order of the data flow: database and
+ * settings, controller source -> model -> host view, plumbing -> local
+ * facts, host state -> desired state, desired state -> bridge. */
 void
 agent_run(struct agent *agent)
 {
     struct ovsdb_idl_txn *txn = localdb_run(agent->db);
-    if (localdb_is_connected(agent->db)
-        && localdb_seqno(agent->db) != agent->db_seqno) {
+    bool db_connected = localdb_is_connected(agent->db);
+    if (db_connected && localdb_seqno(agent->db) != agent->db_seqno) {
         agent->db_seqno = localdb_seqno(agent->db);
         agent_update_settings(agent);
         if (agent->settings_ok) {
             agent_update_source(agent);
         }
     }
+
     if (agent->source) {
-        /* The source may replace its model: the host view built from the
-         * old one is rebuilt right away, before anything reads it. */
         source_run(agent->source);
-        if (localdb_is_connected(agent->db)) {
-            struct compute_input input = {
-                .model = source_model(agent->source),
-                .model_seqno = source_model_seqno(agent->source),
-                .idl = localdb_idl(agent->db),
-                .txn = txn,
-                .bridge = agent->settings.bridge,
-                .encap_ip = agent->settings.encap_ip_be,
-                .metadata_port = agent->settings.metadata_port,
-            };
-            compute_run(agent->compute, &input);
+        if (host_state_set_model(&agent->state,
+                                 source_model(agent->source),
+                                 source_model_seqno(agent->source),
+                                 agent->settings.encap_ip_be)) {
+            agent->plumbing_pending = true;
         }
     }
+    if (agent->settings_ok && db_connected) {
+        agent_run_plumbing(agent, txn);
+    }
+    compute_run(agent->compute, &agent->state);
 
     if (agent->settings_ok) {
         char *target = agent_switch_target(agent);
@@ -238,6 +271,21 @@ agent_wait(struct agent *agent)
     if (agent->source) {
         source_wait(agent->source);
     }
+}
+
+/* Appends the host state's counts, for "status", to 'out'. */
+static void
+agent_format_host_state(const struct host_state *state, struct ds *out)
+{
+    if (!state->has_view) {
+        return;
+    }
+    ds_put_format(out, "host view: %"PRIuSIZE" subnets, %"PRIuSIZE
+                  " local ports (%"PRIuSIZE" bound), %"PRIuSIZE
+                  " tunnel endpoints; host state #%"PRIu64"\n",
+                  state->view.n_subnets, state->view.n_local_ports,
+                  hmap_count(&state->ports_by_ofport),
+                  state->view.n_endpoints, state->seqno);
 }
 
 /* "status": one screen on the agent's connections and counts. */
@@ -265,6 +313,7 @@ agent_unixctl_status(struct unixctl_conn *conn, int argc OVS_UNUSED,
         }
     }
     ofctrl_format_status(agent->ofctrl, &out);
+    agent_format_host_state(&agent->state, &out);
     compute_format_status(agent->compute, &out);
     if (compute_has_desired(agent->compute)) {
         ds_put_format(&out, "bridge in sync: %s\n",
@@ -456,7 +505,7 @@ agent_unixctl_port_list(struct unixctl_conn *conn, int argc OVS_UNUSED,
     struct agent *agent = agent_;
     struct ds out = DS_EMPTY_INITIALIZER;
 
-    compute_format_ports(agent->compute, &out);
+    host_state_format_ports(&agent->state, &out);
     unixctl_command_reply(conn, ds_cstr(&out));
     ds_destroy(&out);
 }

@@ -10,34 +10,26 @@
 
 #include <stdlib.h>
 
+#include "coverage.h"
 #include "desired.h"
-#include "host-view.h"
-#include "model.h"
+#include "host-state.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/vlog.h"
-#include "ovsdb-idl.h"
 #include "pipeline.h"
-#include "plumbing.h"
 #include "svec.h"
 #include "timeval.h"
 #include "util.h"
 
 VLOG_DEFINE_THIS_MODULE(compute);
 
+COVERAGE_DEFINE(compute_pipeline);
+
 /* The desired state of the bridge and what it was computed from. */
 struct compute {
-    /* Inputs of the last computation. */
-    const struct model *model;  /* Not owned: the source's. */
-    uint64_t model_seqno;
-    unsigned int db_seqno;      /* ovsdb_idl_get_seqno() it saw. */
-    ovs_be32 encap_ip;
+    uint64_t state_seqno;       /* host_state 'seqno' last computed from. */
+    bool computed_once;         /* 'state_seqno' is meaningful. */
     bool forced;                /* compute_force() since the last run. */
-    bool plumbing_pending;      /* Inputs changed while no transaction
-                                 * was available: plumb again. */
 
-    struct host_view view;      /* Owned; valid if 'has_view'. */
-    bool has_view;
-    struct pipeline_facts facts;        /* Owned. */
     struct desired_table desired;       /* Owned. */
     bool has_desired;           /* Computed from a model at least once. */
     uint64_t desired_seqno;     /* New number for each computation. */
@@ -51,9 +43,6 @@ compute_create(void)
 {
     struct compute *c = xzalloc(sizeof *c);
 
-    c->model_seqno = UINT64_MAX;
-    c->db_seqno = UINT_MAX;
-    pipeline_facts_init(&c->facts);
     desired_table_init(&c->desired);
     return c;
 }
@@ -63,10 +52,6 @@ void
 compute_destroy(struct compute *c)
 {
     if (c) {
-        if (c->has_view) {
-            host_view_destroy(&c->view);
-        }
-        pipeline_facts_destroy(&c->facts);
         desired_table_destroy(&c->desired);
         free(c);
     }
@@ -79,57 +64,26 @@ compute_force(struct compute *c)
     c->forced = true;
 }
 
-/* Recomputes the host view, the bridge plumbing and the desired flows if
- * any input changed.  The plumbing's changes go into 'input->txn'. */
+/* Recomputes the desired flows from 'state' if it changed since the last
+ * computation, or if forced.  Nothing is computed before 'state' has both a
+ * model and facts. */
 void
-compute_run(struct compute *c, const struct compute_input *input)
+compute_run(struct compute *c, const struct host_state *state)
 {
-    unsigned int db_seqno = ovsdb_idl_get_seqno(input->idl);
-    bool model_changed = (input->model_seqno != c->model_seqno
-                          || input->encap_ip != c->encap_ip);
-
-    if (!model_changed && db_seqno == c->db_seqno && !c->forced
-        && !(c->plumbing_pending && input->txn)) {
+    if (!state->has_view || !state->has_facts
+        || (c->computed_once && state->seqno == c->state_seqno
+            && !c->forced)) {
         return;
     }
     long long int start = time_msec();
-
-    if (model_changed) {
-        if (c->has_view) {
-            host_view_destroy(&c->view);
-            c->has_view = false;
-        }
-        if (input->model) {
-            host_view_build(input->model, input->encap_ip, &c->view);
-            c->has_view = true;
-        }
-        c->model = input->model;
-        c->model_seqno = input->model_seqno;
-        c->encap_ip = input->encap_ip;
-    }
-    c->db_seqno = db_seqno;
+    c->state_seqno = state->seqno;
+    c->computed_once = true;
     c->forced = false;
-    c->plumbing_pending = !input->txn;
 
-    /* Local facts, plumbing the bridge as needed on the way. */
-    pipeline_facts_destroy(&c->facts);
-    pipeline_facts_init(&c->facts);
-    if (input->metadata_port) {
-        c->facts.metadata_port = input->metadata_port;
-    }
-    struct plumbing_input plumbing = {
-        .bridge = input->bridge,
-        .view = c->has_view ? &c->view : NULL,
-    };
-    plumbing_run(input->idl, input->txn, &plumbing, &c->facts);
-
-    if (!c->has_view) {
-        return;
-    }
     struct svec warnings = SVEC_EMPTY_INITIALIZER;
     desired_table_clear(&c->desired);
-    pipeline_compute(c->model, &c->view, &c->facts, &c->desired,
-                     &warnings);
+    pipeline_compute(host_state_model(state), &state->view, &state->facts,
+                     &c->desired, &warnings);
     for (size_t i = 0; i < warnings.n; i++) {
         static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
         VLOG_WARN_RL(&rl, "%s", warnings.names[i]);
@@ -139,6 +93,7 @@ compute_run(struct compute *c, const struct compute_input *input)
     c->has_desired = true;
     c->desired_seqno++;
     c->last_ms = time_msec() - start;
+    COVERAGE_INC(compute_pipeline);
     VLOG_DBG("computed %"PRIuSIZE" flows in %lld ms",
              hmap_count(&c->desired.flows), c->last_ms);
 }
@@ -165,40 +120,14 @@ compute_desired_seqno(const struct compute *c)
     return c->desired_seqno;
 }
 
-/* Appends one line per local VM port to 'out', for "port/list": port id,
- * device, ofport, subnet, state. */
-void
-compute_format_ports(const struct compute *c, struct ds *out)
-{
-    if (!c->has_view) {
-        ds_put_cstr(out, "no model yet\n");
-        return;
-    }
-    for (size_t i = 0; i < c->view.n_local_ports; i++) {
-        const struct host_view_port *hp = &c->view.local_ports[i];
-        unsigned int ofport = simap_get(&c->facts.port_ofports,
-                                        hp->port->id);
-        ds_put_format(out, "%s device %s ofport %u subnet %s %s\n",
-                      hp->port->id,
-                      hp->port->device_id[0] ? hp->port->device_id : "-",
-                      ofport, hp->subnet->id,
-                      ofport ? "bound" : "waiting for its interface");
-    }
-}
-
 /* Appends the computation's counts, for "status", to 'out'. */
 void
 compute_format_status(const struct compute *c, struct ds *out)
 {
-    if (!c->has_view) {
+    if (!c->has_desired) {
         ds_put_cstr(out, "desired state: none yet (no document)\n");
         return;
     }
-    size_t n_bound = simap_count(&c->facts.port_ofports);
-    ds_put_format(out, "host view: %"PRIuSIZE" subnets, %"PRIuSIZE
-                  " local ports (%"PRIuSIZE" bound), %"PRIuSIZE
-                  " tunnel endpoints\n", c->view.n_subnets,
-                  c->view.n_local_ports, n_bound, c->view.n_endpoints);
     ds_put_format(out, "desired state #%"PRIu64": %"PRIuSIZE" flows, "
                   "%"PRIuSIZE" groups, %"PRIuSIZE" meters, computed in "
                   "%lld ms, %"PRIuSIZE" warnings\n", c->desired_seqno,

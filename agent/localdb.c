@@ -34,27 +34,32 @@ localdb_create(const char *remote)
     struct localdb *db = xzalloc(sizeof *db);
 
     db->remote = xstrdup(remote);
-    db->idl = ovsdb_idl_create(remote, &ovsrec_idl_class, true, true);
+    db->idl = ovsdb_idl_create(remote, &ovsrec_idl_class, false, true);
 
-    /* ovs-vswitchd rewrites these every few seconds; the agent never reads
-     * them, and replicating them would wake it (and recompute the desired
-     * state) for nothing. */
-    static const struct ovsdb_idl_column *volatile_columns[] = {
-        &ovsrec_open_vswitch_col_statistics,
-        &ovsrec_bridge_col_status,
-        &ovsrec_port_col_statistics,
-        &ovsrec_port_col_status,
-        &ovsrec_interface_col_statistics,
-        &ovsrec_interface_col_status,
-        &ovsrec_interface_col_link_resets,
-        &ovsrec_interface_col_link_speed,
-        &ovsrec_interface_col_link_state,
-        &ovsrec_interface_col_admin_state,
-        &ovsrec_interface_col_duplex,
-        &ovsrec_interface_col_mtu,
+    /* Only what the agent reads or writes is replicated, so that a change
+     * elsewhere in the database (another bridge's statistics, a column
+     * vswitchd rewrites every few seconds) wakes the agent at most for a
+     * cheap comparison of the local facts, never a recomputation. */
+    static const struct ovsdb_idl_column *columns[] = {
+        &ovsrec_open_vswitch_col_external_ids,
+        &ovsrec_open_vswitch_col_bridges,
+        &ovsrec_bridge_col_name,
+        &ovsrec_bridge_col_ports,
+        &ovsrec_bridge_col_fail_mode,
+        &ovsrec_bridge_col_protocols,
+        &ovsrec_bridge_col_external_ids,
+        &ovsrec_port_col_name,
+        &ovsrec_port_col_interfaces,
+        &ovsrec_port_col_external_ids,
+        &ovsrec_interface_col_name,
+        &ovsrec_interface_col_type,
+        &ovsrec_interface_col_options,
+        &ovsrec_interface_col_ofport,
+        &ovsrec_interface_col_mac_in_use,
+        &ovsrec_interface_col_external_ids,
     };
-    for (size_t i = 0; i < ARRAY_SIZE(volatile_columns); i++) {
-        ovsdb_idl_omit(db->idl, volatile_columns[i]);
+    for (size_t i = 0; i < ARRAY_SIZE(columns); i++) {
+        ovsdb_idl_add_column(db->idl, columns[i]);
     }
     db->loop = (struct ovsdb_idl_loop) OVSDB_IDL_LOOP_INITIALIZER(db->idl);
     return db;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "byte-order.h"
+#include "socket-util.h"
 #include "coverage.h"
 #include "desired.h"
 #include "openvswitch/dynamic-string.h"
@@ -21,6 +22,8 @@
 #include "openvswitch/ofp-flow.h"
 #include "openvswitch/ofp-group.h"
 #include "openvswitch/ofp-meter.h"
+#include "openvswitch/meta-flow.h"
+#include "openvswitch/ofp-actions.h"
 #include "openvswitch/ofp-msgs.h"
 #include "openvswitch/ofp-packet.h"
 #include "openvswitch/ofp-parse.h"
@@ -31,6 +34,7 @@
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/rconn.h"
 #include "openvswitch/vlog.h"
+#include "stream.h"
 #include "timeval.h"
 #include "util.h"
 
@@ -50,6 +54,12 @@ COVERAGE_DEFINE(ofctrl_packet_in);
 /* Largest OpenFlow message the agent sends: the encoder wraps lengths above
  * 65535 silently, so anything bigger is refused before it is sent. */
 #define OFCTRL_MAX_MSG UINT16_MAX
+
+/* How often a local unix socket target is tried while the switch is away.
+ * Connecting to a unix socket costs next to nothing, and rconn's own
+ * exponential backoff (up to seconds) would delay the flows' return by as
+ * long after the switch comes back. */
+#define OFCTRL_LOCAL_RETRY_MS 100
 
 /* Connection states.  Each (re)connection starts at OFCTRL_SNAPSHOT. */
 enum ofctrl_state {
@@ -114,9 +124,20 @@ struct ofctrl {
     long long int last_sync_at; /* time_msec() it completed, or 0. */
     char *last_error;           /* Owned: last bundle error, or NULL. */
 
-    /* Packet-ins. */
-    ofctrl_packet_in_cb *packet_in_cb;  /* May be NULL. */
-    void *packet_in_aux;
+    /* Reconnection to a local switch. */
+    bool target_is_local;       /* 'target' is a unix: socket. */
+    long long int next_local_retry;     /* time_msec() of the next try
+                                         * while disconnected. */
+
+    /* Packet-ins, dispatched by table. */
+    struct ofctrl_handler {
+        ofctrl_packet_in_cb *cb;        /* NULL: the table has none. */
+        void *aux;                      /* Owned by the registrant. */
+        uint64_t n_packet_ins;          /* Received for this table. */
+    } handlers[256];            /* Indexed by table id. */
+    uint64_t n_unhandled;       /* Packet-ins of tables without a handler
+                                 * or that did not decode. */
+    uint64_t n_packet_outs;     /* Sent for handlers. */
 
     /* Counters since start. */
     uint64_t n_connects;
@@ -125,7 +146,6 @@ struct ofctrl {
     uint64_t n_meter_mods;
     uint64_t n_bundles_committed;
     uint64_t n_bundles_discarded;
-    uint64_t n_packet_ins;
 };
 
 static void ofctrl_changes_init(struct ofctrl_changes *);
@@ -180,19 +200,22 @@ ofctrl_set_target(struct ofctrl *ofctrl, const char *target)
     if (target) {
         VLOG_INFO("%s: connecting to the bridge", target);
         rconn_connect(ofctrl->rconn, target, target);
+        ofctrl->target_is_local = !strncmp(target, "unix:", 5);
+        ofctrl->next_local_retry = time_msec() + OFCTRL_LOCAL_RETRY_MS;
     } else {
         rconn_disconnect(ofctrl->rconn);
     }
     ofctrl->state = OFCTRL_DISCONNECTED;
 }
 
-/* Sets the function called for each packet-in. */
+/* Makes 'cb' (with 'aux') the handler of the packet-ins that flows of table
+ * 'table_id' send, replacing any earlier one; a NULL 'cb' removes it. */
 void
-ofctrl_set_packet_in_handler(struct ofctrl *ofctrl, ofctrl_packet_in_cb *cb,
-                             void *aux)
+ofctrl_register_packet_in(struct ofctrl *ofctrl, uint8_t table_id,
+                          ofctrl_packet_in_cb *cb, void *aux)
 {
-    ofctrl->packet_in_cb = cb;
-    ofctrl->packet_in_aux = aux;
+    ofctrl->handlers[table_id].cb = cb;
+    ofctrl->handlers[table_id].aux = aux;
 }
 
 /* Sends 'msg' (consumed) and returns its xid. */
@@ -591,7 +614,7 @@ ofctrl_send_bundle(struct ofctrl *ofctrl)
         struct desired_table bad;
         desired_table_init(&bad);
         char *error = desired_table_add_flow(&bad, 0, 1, 0, "reg0=0x7f",
-                                             "meter:4000000000");
+                                             "meter:4000000000", NULL);
         ovs_assert(!error);
         HMAP_FOR_EACH (f, node, &bad.flows) {
             ofctrl_bundle_add(ofctrl, ofctrl_encode_flow_mod(f, OFPFC_ADD));
@@ -695,7 +718,7 @@ ofctrl_handle_bundle_reply(struct ofctrl *ofctrl,
     }
 }
 
-/* Decodes a packet-in and passes it to the handler. */
+/* Decodes a packet-in and passes it to the handler of its table. */
 static void
 ofctrl_handle_packet_in(struct ofctrl *ofctrl, const struct ofp_header *oh)
 {
@@ -704,24 +727,77 @@ ofctrl_handle_packet_in(struct ofctrl *ofctrl, const struct ofp_header *oh)
     size_t total_len;
     uint32_t buffer_id;
 
-    ofctrl->n_packet_ins++;
     COVERAGE_INC(ofctrl_packet_in);
     enum ofperr error = ofputil_decode_packet_in(oh, true, NULL, NULL, &pin,
                                                  &total_len, &buffer_id,
                                                  NULL);
     if (error) {
+        ofctrl->n_unhandled++;
         VLOG_WARN_RL(&rl, "%s: bad packet-in: %s", ofctrl->target,
                      ofperr_to_string(error));
         return;
     }
-    int stage = (ntohll(pin.cookie) >> 40) & 0xff;
-    if (ofctrl->packet_in_cb) {
-        ofctrl->packet_in_cb(stage, &pin, ofctrl->packet_in_aux);
+    struct ofctrl_handler *handler = &ofctrl->handlers[pin.table_id];
+    handler->n_packet_ins++;
+    if (handler->cb) {
+        handler->cb(ofctrl, &pin, handler->aux);
     } else {
-        VLOG_DBG_RL(&rl, "%s: packet-in from table %"PRIu8" (stage %d), "
+        ofctrl->n_unhandled++;
+        VLOG_DBG_RL(&rl, "%s: packet-in from table %"PRIu8" (no handler), "
                     "%"PRIuSIZE" bytes", ofctrl->target, pin.table_id,
-                    stage, pin.packet_len);
+                    pin.packet_len);
     }
+    free(pin.userdata);
+}
+
+/* Sends the Ethernet frame 'packet' of 'size' bytes out of 'out_port' of
+ * the switch, as if it came from the controller; with a nonnull 'tun_id'
+ * the frame's tunnel id is set to '*tun_id' first (for a tunnel port).
+ * Returns false, with a rate-limited warning, if it cannot be sent (not
+ * connected, or too big for one message). */
+bool
+ofctrl_send_packet_out(struct ofctrl *ofctrl, const void *packet,
+                       size_t size, ofp_port_t out_port,
+                       const ovs_be64 *tun_id)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+
+    if (!ofctrl_is_connected(ofctrl)) {
+        VLOG_DBG_RL(&rl, "packet-out dropped: not connected to the bridge");
+        return false;
+    }
+
+    uint64_t ofpacts_stub[64 / 8];
+    struct ofpbuf ofpacts = OFPBUF_STUB_INITIALIZER(ofpacts_stub);
+    if (tun_id) {
+        ofpact_put_set_field(&ofpacts, mf_from_id(MFF_TUN_ID), tun_id,
+                             NULL);
+    }
+    ofpact_put_OUTPUT(&ofpacts)->port = out_port;
+
+    struct ofputil_packet_out po = {
+        .packet = packet,
+        .packet_len = size,
+        .buffer_id = UINT32_MAX,
+        .ofpacts = ofpacts.data,
+        .ofpacts_len = ofpacts.size,
+    };
+    match_init_catchall(&po.flow_metadata);
+    match_set_in_port(&po.flow_metadata, OFPP_CONTROLLER);
+
+    enum ofp_version version = rconn_get_version(ofctrl->rconn);
+    struct ofpbuf *msg = ofputil_encode_packet_out(
+        &po, ofputil_protocol_from_ofp_version(version));
+    ofpbuf_uninit(&ofpacts);
+    if (msg->size > OFCTRL_MAX_MSG) {
+        VLOG_WARN_RL(&rl, "packet-out of %"PRIuSIZE" bytes dropped: too big "
+                     "for one OpenFlow message", size);
+        ofpbuf_delete(msg);
+        return false;
+    }
+    ofctrl_send(ofctrl, msg);
+    ofctrl->n_packet_outs++;
+    return true;
 }
 
 /* Handles one message received from the switch. */
@@ -763,6 +839,29 @@ ofctrl_handle_msg(struct ofctrl *ofctrl, const struct ofp_header *oh)
     }
 }
 
+/* While a local switch is away, checks every OFCTRL_LOCAL_RETRY_MS whether
+ * its socket accepts connections again and, once it does, makes rconn
+ * connect at once instead of at the end of its backoff. */
+static void
+ofctrl_retry_local(struct ofctrl *ofctrl)
+{
+    long long int now = time_msec();
+
+    if (!ofctrl->target_is_local || now < ofctrl->next_local_retry
+        || rconn_is_connected(ofctrl->rconn)) {
+        return;
+    }
+    ofctrl->next_local_retry = now + OFCTRL_LOCAL_RETRY_MS;
+
+    struct stream *stream;
+    if (!stream_open_block(stream_open(ofctrl->target, &stream,
+                                       DSCP_DEFAULT), 0, &stream)) {
+        stream_close(stream);
+        VLOG_INFO("%s: the bridge accepts connections again", ofctrl->target);
+        rconn_connect(ofctrl->rconn, ofctrl->target, ofctrl->target);
+    }
+}
+
 /* Runs the connection's state machine and handles what the switch sent. */
 void
 ofctrl_run(struct ofctrl *ofctrl)
@@ -775,6 +874,7 @@ ofctrl_run(struct ofctrl *ofctrl)
                       ofctrl->target);
         }
         ofctrl->state = OFCTRL_DISCONNECTED;
+        ofctrl_retry_local(ofctrl);
         return;
     }
 
@@ -812,6 +912,9 @@ ofctrl_wait(struct ofctrl *ofctrl)
 {
     rconn_run_wait(ofctrl->rconn);
     rconn_recv_wait(ofctrl->rconn);
+    if (ofctrl->target_is_local && !rconn_is_connected(ofctrl->rconn)) {
+        poll_timer_wait_until(ofctrl->next_local_retry);
+    }
     if (ofctrl->state == OFCTRL_BUNDLE_SENT
         || ofctrl->state == OFCTRL_COMMITTING) {
         poll_timer_wait_until(ofctrl->bundle_started
@@ -1011,8 +1114,16 @@ ofctrl_format_status(const struct ofctrl *ofctrl, struct ds *out)
     } else {
         ds_put_cstr(out, "last bridge sync: never\n");
     }
-    ds_put_format(out, "bridge connects: %"PRIu64", packet-ins: %"PRIu64
-                  "\n", ofctrl->n_connects, ofctrl->n_packet_ins);
+    ds_put_format(out, "bridge connects: %"PRIu64"\n", ofctrl->n_connects);
+    ds_put_cstr(out, "packet-ins by table:");
+    for (size_t i = 0; i < ARRAY_SIZE(ofctrl->handlers); i++) {
+        if (ofctrl->handlers[i].n_packet_ins) {
+            ds_put_format(out, " %"PRIuSIZE": %"PRIu64, i,
+                          ofctrl->handlers[i].n_packet_ins);
+        }
+    }
+    ds_put_format(out, " (unhandled %"PRIu64"), packet-outs: %"PRIu64"\n",
+                  ofctrl->n_unhandled, ofctrl->n_packet_outs);
     if (ofctrl->last_error) {
         ds_put_format(out, "last bridge error: %s\n", ofctrl->last_error);
     }

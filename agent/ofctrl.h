@@ -18,10 +18,21 @@
  * (each message well below 64 KiB), a barrier, and a commit only if the
  * switch reported no error; otherwise a discard and a fresh snapshot.
  * Meters cannot be bundled: new and changed ones are sent before the
- * bundle, removed ones after its commit. */
+ * bundle, removed ones after its commit.
+ *
+ * It also carries the packet handlers' traffic: packet-ins are dispatched
+ * by the table of the flow that sent them to the handler registered for
+ * that table, and handlers answer with packet-outs.
+ *
+ * A local unix socket target is retried every OFCTRL_LOCAL_RETRY_MS while
+ * the switch is away, so the flows return as soon as it does, however
+ * long it was gone. */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+#include "openvswitch/types.h"
 
 struct desired_table;
 struct ds;
@@ -29,18 +40,22 @@ struct ofputil_packet_in;
 
 struct ofctrl;
 
-/* Called for each packet-in, with the stage taken from the cookie of the
- * flow that sent it (enum desired_stage), the decoded packet-in and the
- * raw packet.  Owned by the caller of ofctrl_set_packet_in_handler(). */
-typedef void ofctrl_packet_in_cb(int stage,
+/* Called for each packet-in sent by a flow of the table the handler is
+ * registered for, with the decoded packet-in (its packet and metadata
+ * belong to ofctrl and are valid only during the call) and the 'aux' given
+ * at registration.  A handler may call ofctrl_send_packet_out(). */
+typedef void ofctrl_packet_in_cb(struct ofctrl *,
                                  const struct ofputil_packet_in *,
                                  void *aux);
 
 struct ofctrl *ofctrl_create(bool (*owns_table)(uint8_t table_id));
 void ofctrl_destroy(struct ofctrl *);
 void ofctrl_set_target(struct ofctrl *, const char *target);
-void ofctrl_set_packet_in_handler(struct ofctrl *, ofctrl_packet_in_cb *,
-                                  void *aux);
+void ofctrl_register_packet_in(struct ofctrl *, uint8_t table_id,
+                               ofctrl_packet_in_cb *, void *aux);
+bool ofctrl_send_packet_out(struct ofctrl *, const void *packet,
+                            size_t size, ofp_port_t out_port,
+                            const ovs_be64 *tun_id);
 void ofctrl_run(struct ofctrl *);
 void ofctrl_wait(struct ofctrl *);
 

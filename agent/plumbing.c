@@ -11,8 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bitmap.h"
+#include "hmapx.h"
 #include "host-view.h"
+#include "ids.h"
 #include "model.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/shash.h"
@@ -21,14 +22,22 @@
 #include "pipeline.h"
 #include "smap.h"
 #include "sset.h"
+#include "svec.h"
 #include "util.h"
 #include "vswitch-idl.h"
 
 VLOG_DEFINE_THIS_MODULE(plumbing);
 
-/* Prefix of the bridge external_ids that hold conntrack zones, one per
- * local VM port: "jstack-ct-zone-<port id>" = "<zone>". */
-#define CT_ZONE_PREFIX "jstack-ct-zone-"
+/* Prefixes of the bridge external_ids that hold the ids the pipeline hands
+ * out, "<prefix><owner>" = "<id>" (see plumbing_pipeline_ids()). */
+#define CT_ZONE_PREFIX "jstack-ct-zone-"        /* Owner: local port id. */
+#define METER_PREFIX "jstack-meter-"    /* Owner: "rate/<port id>". */
+#define FLOOD_GROUP_PREFIX "jstack-flood-group-"        /* Owner: subnet
+                                                         * id; the id is
+                                                         * the pair's
+                                                         * index k. */
+#define SELECT_GROUP_PREFIX "jstack-select-group-"      /* Owner: router
+                                                         * set key. */
 
 /* Returns the bridge named 'name', or NULL. */
 static const struct ovsrec_bridge *
@@ -268,64 +277,92 @@ plumbing_vm_ports(const struct ovsrec_bridge *br,
     simap_destroy(&by_iface_id);
 }
 
-/* Gives every local VM port of 'view' a conntrack zone, persisted in the
- * bridge's external_ids: existing ones are kept, new ports get the lowest
- * free zone, zones of ports that left are released.  (A zone per port, not
- * per subnet: see docs/pipeline.md.) */
+/* Keeps the ids of one kind of owner persisted in the bridge's external_ids
+ * as "<prefix><owner>" = "<id>", and reports them in 'ids': owners in
+ * 'owners' keep the id they have, new ones get the lowest free id in
+ * ['min', 'max'] (written in 'txn'; without a transaction they wait for
+ * the next pass), and the ids of owners that left are released. */
 static void
-plumbing_ct_zones(struct ovsdb_idl_txn *txn, const struct ovsrec_bridge *br,
-                  const struct host_view *view,
-                  struct pipeline_facts *facts)
+plumbing_ids(struct ovsdb_idl_txn *txn, const struct ovsrec_bridge *br,
+             const char *prefix, const struct svec *owners, uint32_t min,
+             uint32_t max, struct simap *ids)
 {
-    unsigned long *used = bitmap_allocate(UINT16_MAX + 1);
     struct sset wanted = SSET_INITIALIZER(&wanted);
-
-    bitmap_set1(used, 0);
-    for (size_t i = 0; i < view->n_local_ports; i++) {
-        sset_add(&wanted, view->local_ports[i].port->id);
+    for (size_t i = 0; i < owners->n; i++) {
+        sset_add(&wanted, owners->names[i]);
     }
 
-    /* Collect; release the zones of ports that left. */
+    /* Collect; release the ids of owners that left, and any duplicate or
+     * out-of-range id (the owner then gets a new one). */
+    struct hmapx taken = HMAPX_INITIALIZER(&taken);
+    size_t prefix_len = strlen(prefix);
     struct smap_node *node;
     SMAP_FOR_EACH (node, &br->external_ids) {
-        if (strncmp(node->key, CT_ZONE_PREFIX, strlen(CT_ZONE_PREFIX))) {
+        if (strncmp(node->key, prefix, prefix_len)) {
             continue;
         }
-        const char *port_id = node->key + strlen(CT_ZONE_PREFIX);
-        unsigned int zone = atoi(node->value);
-        if (!zone || zone > UINT16_MAX || bitmap_is_set(used, zone)) {
-            continue;
-        }
-        if (sset_contains(&wanted, port_id)) {
-            bitmap_set1(used, zone);
-            simap_put(&facts->ct_zones, port_id, zone);
+        const char *owner = node->key + prefix_len;
+        unsigned int id;
+        bool valid = (str_to_uint(node->value, 10, &id)
+                      && id >= min && id <= max
+                      && hmapx_add(&taken, (void *) (uintptr_t) id));
+        if (valid && sset_contains(&wanted, owner)) {
+            simap_put(ids, owner, id);
         } else if (txn) {
             ovsrec_bridge_update_external_ids_delkey(br, node->key);
         }
     }
+    hmapx_destroy(&taken);
 
-    /* Create, in view order so that zones are deterministic. */
-    for (size_t i = 0; txn && i < view->n_local_ports; i++) {
-        const char *port_id = view->local_ports[i].port->id;
-        if (simap_contains(&facts->ct_zones, port_id)) {
-            continue;
+    /* Create. */
+    if (txn) {
+        struct svec added = SVEC_EMPTY_INITIALIZER;
+        struct svec exhausted = SVEC_EMPTY_INITIALIZER;
+        ids_assign(ids, owners, min, max, &added, &exhausted);
+        for (size_t i = 0; i < added.n; i++) {
+            char *key = xasprintf("%s%s", prefix, added.names[i]);
+            char *value = xasprintf("%u", simap_get(ids, added.names[i]));
+            ovsrec_bridge_update_external_ids_setkey(br, key, value);
+            free(key);
+            free(value);
         }
-        size_t zone = bitmap_scan(used, 0, 1, UINT16_MAX + 1);
-        if (zone > UINT16_MAX) {
+        for (size_t i = 0; i < exhausted.n; i++) {
             static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
-            VLOG_WARN_RL(&rl, "port %s: no free conntrack zone", port_id);
-            continue;
+            VLOG_WARN_RL(&rl, "%s: no free id for %s between %"PRIu32
+                         " and %"PRIu32, br->name, exhausted.names[i], min,
+                         max);
         }
-        bitmap_set1(used, zone);
-        simap_put(&facts->ct_zones, port_id, zone);
-        char *key = xasprintf(CT_ZONE_PREFIX "%s", port_id);
-        char *value = xasprintf("%"PRIuSIZE, zone);
-        ovsrec_bridge_update_external_ids_setkey(br, key, value);
-        free(key);
-        free(value);
+        svec_destroy(&added);
+        svec_destroy(&exhausted);
     }
     sset_destroy(&wanted);
-    bitmap_free(used);
+}
+
+/* Allocates, persists and reports in 'facts' the ids the pipeline hands
+ * out for the objects of 'view' (ids_owners_collect()): a conntrack zone
+ * per local VM port (a zone per port, not per subnet: see
+ * docs/pipeline.md), a meter per rate-limited local port, a flood group
+ * pair per subnet and a select group per set of routers.  Owners are taken
+ * in view order, so that a fresh bridge gets the same ids for the same
+ * view. */
+static void
+plumbing_pipeline_ids(struct ovsdb_idl_txn *txn,
+                      const struct ovsrec_bridge *br,
+                      const struct host_view *view,
+                      struct pipeline_facts *facts)
+{
+    struct ids_owners owners;
+    ids_owners_collect(view, &owners);
+    plumbing_ids(txn, br, CT_ZONE_PREFIX, &owners.zones, PIPELINE_ZONE_MIN,
+                 PIPELINE_ZONE_MAX, &facts->ct_zones);
+    plumbing_ids(txn, br, METER_PREFIX, &owners.meters, PIPELINE_METER_MIN,
+                 PIPELINE_METER_MAX, &facts->meter_ids);
+    plumbing_ids(txn, br, FLOOD_GROUP_PREFIX, &owners.flood_groups, 0,
+                 PIPELINE_FLOOD_INDEX_MAX, &facts->flood_groups);
+    plumbing_ids(txn, br, SELECT_GROUP_PREFIX, &owners.select_groups,
+                 PIPELINE_SELECT_GROUP_MIN, PIPELINE_SELECT_GROUP_MAX,
+                 &facts->select_groups);
+    ids_owners_destroy(&owners);
 }
 
 /* Reconciles the bridge with 'input' in 'txn' (NULL while a previous
@@ -346,7 +383,7 @@ plumbing_run(struct ovsdb_idl *idl, struct ovsdb_idl_txn *txn,
     plumbing_tunnels(txn, br, input->view, facts);
     if (input->view) {
         plumbing_vm_ports(br, input->view, facts);
-        plumbing_ct_zones(txn, br, input->view, facts);
+        plumbing_pipeline_ids(txn, br, input->view, facts);
     }
 }
 

@@ -189,7 +189,7 @@ source_destroy(struct source *source)
         curl_multi_cleanup(source->multi);
         curl_global_cleanup();
         ds_destroy(&source->body);
-        model_destroy(source->model);
+        model_unref(source->model);
         free(source->url);
         free(source->ca_file);
         free(source->cert_file);
@@ -290,7 +290,7 @@ static void
 source_replace_model(struct source *source, struct model *model,
                      const uint8_t digest[SHA1_DIGEST_SIZE])
 {
-    model_destroy(source->model);
+    model_unref(source->model);
     source->model = model;
     source->model_seqno++;
     memcpy(source->model_digest, digest, SHA1_DIGEST_SIZE);

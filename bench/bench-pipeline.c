@@ -184,7 +184,7 @@ main(int argc, char *argv[])
     desired_table_destroy(&table);
     pipeline_facts_destroy(&facts);
     host_view_destroy(&hv);
-    model_destroy(model);
+    model_unref(model);
     ds_destroy(&ip);
     ds_destroy(&doc);
     return 0;

@@ -5,7 +5,9 @@ lib_libjstack_a_SOURCES = \
 	lib/desired.h \
 	lib/pipeline.c \
 	lib/pipeline.h \
-	lib/pipeline-private.h \
+	lib/pipeline-ctx.c \
+	lib/pipeline-ctx.h \
+	lib/pipeline-stages.h \
 	lib/pipeline-arp.c \
 	lib/pipeline-classify.c \
 	lib/pipeline-dispatch.c \
@@ -18,6 +20,10 @@ lib_libjstack_a_SOURCES = \
 	lib/pipeline-punt.c \
 	lib/pipeline-secgroup.c \
 	lib/host-view.c \
+	lib/host-state.c \
+	lib/host-state.h \
+	lib/ids.c \
+	lib/ids.h \
 	lib/host-view.h \
 	lib/model.c \
 	lib/model.h \

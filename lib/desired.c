@@ -22,15 +22,55 @@
 #include "openvswitch/util.h"
 #include "util.h"
 
-/* Returns the cookie of a flow made by 'stage' for the object named
- * 'object_id' (a subnet or port id; "" for flows that belong to no object).
- * See the layout in desired.h. */
-uint64_t
-desired_cookie(enum desired_stage stage, const char *object_id)
+/* Returns the name of 'stage', e.g. "l2". */
+const char *
+desired_stage_name(enum desired_stage stage)
 {
-    return (DESIRED_COOKIE_MAGIC << 48)
-           | ((uint64_t) (stage & 0xff) << 40)
-           | hash_string(object_id, 0);
+    switch (stage) {
+    case DESIRED_STAGE_CLASSIFY: return "classify";
+    case DESIRED_STAGE_PORT_SECURITY: return "port-security";
+    case DESIRED_STAGE_EGRESS_SG: return "egress-security-group";
+    case DESIRED_STAGE_DISPATCH: return "dispatch";
+    case DESIRED_STAGE_ARP: return "arp";
+    case DESIRED_STAGE_DHCP: return "dhcp";
+    case DESIRED_STAGE_METADATA: return "metadata";
+    case DESIRED_STAGE_L3: return "l3";
+    case DESIRED_STAGE_L2: return "l2";
+    case DESIRED_STAGE_INGRESS_SG: return "ingress-security-group";
+    case DESIRED_STAGE_OUTPUT: return "output";
+    case DESIRED_STAGE_VR_PROBE: return "vr-probe";
+    case DESIRED_STAGE_PROVIDER: return "provider";
+    }
+    return "unknown";
+}
+
+/* Returns the name of owner kind 'kind', e.g. "port". */
+const char *
+desired_owner_kind_name(enum desired_owner_kind kind)
+{
+    switch (kind) {
+    case DESIRED_OWNER_HOST: return "host";
+    case DESIRED_OWNER_SUBNET: return "subnet";
+    case DESIRED_OWNER_PORT: return "port";
+    case DESIRED_OWNER_SECGROUP: return "security-group";
+    case DESIRED_OWNER_SG_RULE: return "security-group-rule";
+    case DESIRED_OWNER_ROUTERS: return "routers";
+    }
+    return "unknown";
+}
+
+/* Returns the cookie of a flow made by 'stage' for the object of 'kind'
+ * named 'owner_id' ("" for the host).  See the layout in desired.h. */
+uint64_t
+desired_cookie(enum desired_stage stage, enum desired_owner_kind kind,
+               const char *owner_id)
+{
+    uint64_t hash = ((uint64_t) hash_string(owner_id, 0) << 32
+                     | hash_string(owner_id, 1));
+    return (DESIRED_COOKIE_MAGIC << 56)
+           | ((uint64_t) (stage & 0xff) << 48)
+           | ((uint64_t) (kind & 0xf) << 44)
+           | (hash & ((UINT64_C(1) << 44) - 1));
 }
 
 /* Hash of a flow's identity (table, priority, match) in a desired_table. */
@@ -49,6 +89,8 @@ desired_table_init(struct desired_table *t)
     hmap_init(&t->flows);
     hmap_init(&t->groups);
     hmap_init(&t->meters);
+    hmap_init(&t->owners);
+    hmap_init(&t->cookies);
 }
 
 /* Frees 'f' and everything it owns.  'f' must already be out of its hmap. */
@@ -81,6 +123,19 @@ desired_table_clear(struct desired_table *t)
         free(m->spec);
         free(m);
     }
+
+    struct desired_owner *o;
+    HMAP_FOR_EACH_POP (o, node, &t->owners) {
+        free(o->id);
+        free(o->flows);
+        free(o);
+    }
+
+    struct desired_cookie_owners *c;
+    HMAP_FOR_EACH_POP (c, node, &t->cookies) {
+        free(c->owners);
+        free(c);
+    }
 }
 
 /* Frees everything 't' owns. */
@@ -92,6 +147,8 @@ desired_table_destroy(struct desired_table *t)
         hmap_destroy(&t->flows);
         hmap_destroy(&t->groups);
         hmap_destroy(&t->meters);
+        hmap_destroy(&t->owners);
+        hmap_destroy(&t->cookies);
     }
 }
 
@@ -140,7 +197,9 @@ desired_flow_actions_equal(const struct desired_flow *a,
 }
 
 /* Parses a flow "<match> actions=<actions>" for 'table_id' and 'priority'
- * and adds it to 't' with 'cookie'.
+ * and adds it to 't' with 'cookie'.  If 'flowp' is nonnull, stores in it the
+ * flow of the table (new, or the identical one already there), or NULL on
+ * error, for desired_table_add_owner().
  *
  * Returns NULL on success, including when the same flow (same identity and
  * same actions) is already there, in which case the first one's cookie
@@ -150,8 +209,12 @@ desired_flow_actions_equal(const struct desired_flow *a,
 char *
 desired_table_add_flow(struct desired_table *t, uint8_t table_id,
                        uint16_t priority, uint64_t cookie,
-                       const char *match, const char *actions)
+                       const char *match, const char *actions,
+                       const struct desired_flow **flowp)
 {
+    if (flowp) {
+        *flowp = NULL;
+    }
     char *text = xasprintf("table=%"PRIu8",priority=%"PRIu16",%s "
                            "actions=%s", table_id, priority, match, actions);
     struct ofputil_flow_mod fm;
@@ -191,13 +254,102 @@ desired_table_add_flow(struct desired_table *t, uint8_t table_id,
         }
         desired_flow_destroy(f);
         free(text);
+        if (flowp && !msg) {
+            *flowp = old;
+        }
         return msg;
     }
     free(text);
 
     hmap_insert(&t->flows, &f->node,
                 desired_flow_hash(table_id, priority, &f->match));
+    if (flowp) {
+        *flowp = f;
+    }
     return NULL;
+}
+
+/* Hash of an owner's identity. */
+static uint32_t
+desired_owner_hash(enum desired_owner_kind kind, const char *id)
+{
+    return hash_string(id, kind);
+}
+
+/* Returns the owner of 't' of 'kind' named 'id', with the flows it owns,
+ * or NULL if it owns none. */
+const struct desired_owner *
+desired_table_find_owner(const struct desired_table *t,
+                         enum desired_owner_kind kind, const char *id)
+{
+    struct desired_owner *o;
+    HMAP_FOR_EACH_WITH_HASH (o, node, desired_owner_hash(kind, id),
+                             &t->owners) {
+        if (o->kind == kind && !strcmp(o->id, id)) {
+            return o;
+        }
+    }
+    return NULL;
+}
+
+/* Returns the owners of the flows of 't' that carry 'cookie', or NULL if
+ * there are none. */
+const struct desired_cookie_owners *
+desired_table_explain_cookie(const struct desired_table *t, uint64_t cookie)
+{
+    struct desired_cookie_owners *c;
+    HMAP_FOR_EACH_WITH_HASH (c, node, hash_uint64(cookie), &t->cookies) {
+        if (c->cookie == cookie) {
+            return c;
+        }
+    }
+    return NULL;
+}
+
+/* Records in 't''s owner index that the object of 'kind' named 'id' owns
+ * (or shares) flow 'f' of 't'.  An owner that adds the same flow twice in
+ * a row (identical flows from two places of one stage) has it listed
+ * once. */
+void
+desired_table_add_owner(struct desired_table *t, const struct desired_flow *f,
+                        enum desired_owner_kind kind, const char *id)
+{
+    struct desired_owner *o = CONST_CAST(struct desired_owner *,
+                                         desired_table_find_owner(t, kind,
+                                                                  id));
+    if (!o) {
+        o = xzalloc(sizeof *o);
+        o->kind = kind;
+        o->id = xstrdup(id);
+        hmap_insert(&t->owners, &o->node, desired_owner_hash(kind, id));
+    }
+    if (o->n_flows && o->flows[o->n_flows - 1] == f) {
+        return;
+    }
+    if (o->n_flows >= o->allocated_flows) {
+        o->flows = x2nrealloc(o->flows, &o->allocated_flows,
+                              sizeof *o->flows);
+    }
+    o->flows[o->n_flows++] = f;
+
+    struct desired_cookie_owners *c = CONST_CAST(
+        struct desired_cookie_owners *,
+        desired_table_explain_cookie(t, f->cookie));
+    if (!c) {
+        c = xzalloc(sizeof *c);
+        c->cookie = f->cookie;
+        hmap_insert(&t->cookies, &c->node, hash_uint64(f->cookie));
+    }
+    for (size_t i = 0; i < c->n_owners; i++) {
+        if (c->owners[i] == o) {
+            return;
+        }
+    }
+    if (c->n_owners >= c->allocated_owners) {
+        c->owners = x2nrealloc(c->owners, &c->allocated_owners,
+                               sizeof *c->owners);
+    }
+    c->owners[c->n_owners++] = o;
 }
 
 /* Appends to 's' the canonical spec of group 'gm' for OpenFlow 1.3: what
@@ -455,6 +607,9 @@ desired_flow_clone(const struct desired_flow *f)
 void
 desired_table_insert_flow(struct desired_table *t, struct desired_flow *f)
 {
+    /* The owner index would keep pointers to the flow. */
+    ovs_assert(hmap_is_empty(&t->owners));
+
     struct desired_flow *old = desired_table_find_flow(t, f->table_id,
                                                        f->priority,
                                                        &f->match);
@@ -472,6 +627,9 @@ void
 desired_table_remove_flow(struct desired_table *t,
                           const struct desired_flow *f)
 {
+    /* The owner index would keep pointers to the flow. */
+    ovs_assert(hmap_is_empty(&t->owners));
+
     struct desired_flow *old = desired_table_find_flow(t, f->table_id,
                                                        f->priority,
                                                        &f->match);

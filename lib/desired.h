@@ -28,11 +28,16 @@ struct ofputil_meter_config;
 
 /* Cookie layout: which stage made a flow, and for which object.
  *
- *   bits 63..48  DESIRED_COOKIE_MAGIC, marks a flow as jstack-agent's;
- *   bits 47..40  the stage (enum desired_stage);
- *   bits 31..0   hash of the owning object's id (subnet, port, ...).
- */
-#define DESIRED_COOKIE_MAGIC 0x6a73ULL  /* "js" */
+ *   bits 63..56  DESIRED_COOKIE_MAGIC, marks a flow as jstack-agent's;
+ *   bits 55..48  the stage (enum desired_stage);
+ *   bits 47..44  the kind of the owning object (enum desired_owner_kind);
+ *   bits 43..0   a 44-bit hash of the owning object's id.
+ *
+ * A cookie names the owner that added its flow first.  The table's owner
+ * index (desired_table_explain_cookie()) names every owner of the flows
+ * with that cookie, also when several objects share one flow (conjunction
+ * clauses) or, rarely, two ids hash alike. */
+#define DESIRED_COOKIE_MAGIC 0x6aULL    /* "j" */
 
 /* The stages that produce flows; the number goes into the cookie. */
 enum desired_stage {
@@ -51,7 +56,22 @@ enum desired_stage {
     DESIRED_STAGE_PROVIDER,         /* Provider-network flows. */
 };
 
-uint64_t desired_cookie(enum desired_stage, const char *object_id);
+/* The kinds of object that own flows; the number goes into the cookie. */
+enum desired_owner_kind {
+    DESIRED_OWNER_HOST = 0,     /* The host's baseline flows; id "". */
+    DESIRED_OWNER_SUBNET,       /* A subnet, by id. */
+    DESIRED_OWNER_PORT,         /* A port (VM, gateway, DHCP), by id. */
+    DESIRED_OWNER_SECGROUP,     /* A security group, by id. */
+    DESIRED_OWNER_SG_RULE,      /* A security-group rule, by
+                                 * "<group id>/<rule text>". */
+    DESIRED_OWNER_ROUTERS,      /* A set of virtual routers, by
+                                 * ids_router_set_key(). */
+};
+
+const char *desired_stage_name(enum desired_stage);
+const char *desired_owner_kind_name(enum desired_owner_kind);
+uint64_t desired_cookie(enum desired_stage, enum desired_owner_kind,
+                        const char *owner_id);
 
 /* One flow. */
 struct desired_flow {
@@ -83,11 +103,39 @@ struct desired_meter {
                                  * without "meter=N ". */
 };
 
-/* A whole desired (or installed) state of one bridge. */
+/* One object that owns flows of a desired table, in its owner index. */
+struct desired_owner {
+    struct hmap_node node;      /* In desired_table 'owners', by kind and
+                                 * id. */
+    enum desired_owner_kind kind;
+    char *id;                   /* Owned. */
+    const struct desired_flow **flows;  /* Owned array of pointers to the
+                                         * table's flows this owner made or
+                                         * shares, in the order added. */
+    size_t n_flows;
+    size_t allocated_flows;
+};
+
+/* The owners of the flows that carry one cookie. */
+struct desired_cookie_owners {
+    struct hmap_node node;      /* In desired_table 'cookies', by cookie. */
+    uint64_t cookie;
+    const struct desired_owner **owners;        /* Owned array of pointers
+                                                 * into the table's owner
+                                                 * index, distinct. */
+    size_t n_owners;
+    size_t allocated_owners;
+};
+
+/* A whole desired (or installed) state of one bridge.  A desired table also
+ * has an owner index (owner -> flows, cookie -> owners); the installed
+ * mirror has none. */
 struct desired_table {
     struct hmap flows;          /* Contains struct desired_flow. */
     struct hmap groups;         /* Contains struct desired_group. */
     struct hmap meters;         /* Contains struct desired_meter. */
+    struct hmap owners;         /* Contains struct desired_owner. */
+    struct hmap cookies;        /* Contains struct desired_cookie_owners. */
 };
 
 void desired_table_init(struct desired_table *);
@@ -96,8 +144,16 @@ void desired_table_clear(struct desired_table *);
 
 char *desired_table_add_flow(struct desired_table *, uint8_t table_id,
                              uint16_t priority, uint64_t cookie,
-                             const char *match, const char *actions)
+                             const char *match, const char *actions,
+                             const struct desired_flow **flowp)
     OVS_WARN_UNUSED_RESULT;
+void desired_table_add_owner(struct desired_table *,
+                             const struct desired_flow *,
+                             enum desired_owner_kind, const char *id);
+const struct desired_owner *desired_table_find_owner(
+    const struct desired_table *, enum desired_owner_kind, const char *id);
+const struct desired_cookie_owners *desired_table_explain_cookie(
+    const struct desired_table *, uint64_t cookie);
 char *desired_table_add_group(struct desired_table *, uint32_t group_id,
                               const char *spec) OVS_WARN_UNUSED_RESULT;
 char *desired_table_add_meter(struct desired_table *, uint32_t meter_id,

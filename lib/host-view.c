@@ -91,6 +91,7 @@ host_view_build(const struct model *model, ovs_be32 local_ip,
     size_t allocated_ports = 0;
 
     memset(view, 0, sizeof *view);
+    view->model = model_ref(model);
     view->local_ip = local_ip;
     view->subnets = xcalloc(model->n_subnets, sizeof *view->subnets);
 
@@ -155,5 +156,6 @@ host_view_destroy(struct host_view *view)
     free(view->remote_hosts);
     free(view->routers);
     free(view->endpoints);
+    model_unref(view->model);
     memset(view, 0, sizeof *view);
 }

@@ -11,8 +11,9 @@
  * which subnets have at least one of them, and which remote tunnel endpoints
  * those subnets reach.
  *
- * A host view points into the model it was built from and must be destroyed
- * before that model.  Its arrays are owned by the view.  Every array is in a
+ * A host view points into the model it was built from and holds a reference
+ * to it, so the model lives as long as the view.  Its arrays are owned by the
+ * view.  Every array is in a
  * deterministic order: subnets and ports in document order, addresses sorted
  * by numeric value. */
 
@@ -39,6 +40,8 @@ struct host_view_subnet {
 
 /* What one host needs to know of a model. */
 struct host_view {
+    struct model *model;        /* A reference to the model the view points
+                                 * into (host_view_destroy() drops it). */
     ovs_be32 local_ip;          /* This host's tunnel IP. */
     struct host_view_subnet *subnets;   /* Owned array. */
     size_t n_subnets;

@@ -1220,6 +1220,7 @@ model_build(const struct json_array *subnets, const struct model *previous,
     }
 
     struct model *model = xzalloc(sizeof *model);
+    model->n_refs = 1;
     model->subnets = xcalloc(n, sizeof *model->subnets);
     for (size_t i = 0; i < n; i++) {
         if (good[i]) {
@@ -1297,7 +1298,7 @@ envelope_parse(const struct json *doc, const struct json_array **subnets)
  * '*modelp' nor 'errors'.
  *
  * Otherwise returns NULL and stores in '*modelp' a new model, which the
- * caller must free with model_destroy().  Each subnet with a problem is left
+ * caller must free with model_unref().  Each subnet with a problem is left
  * out of it, or replaced by a copy of its version in 'previous' (which may
  * be NULL), and every problem is added to 'errors', one message each:
  * "subnet <id>: [port <id>: ]<field>: <problem>". */
@@ -1317,12 +1318,13 @@ model_parse(const char *text, const struct model *previous,
     return error;
 }
 
-/* Returns a deep copy of 'model', which the caller must free with
- * model_destroy(). */
+/* Returns a deep copy of 'model' with one reference, which the caller
+ * drops with model_unref(). */
 struct model *
 model_clone(const struct model *model)
 {
     struct model *clone = xzalloc(sizeof *clone);
+    clone->n_refs = 1;
 
     clone->n_subnets = model->n_subnets;
     clone->subnets = xcalloc(model->n_subnets, sizeof *clone->subnets);
@@ -1332,11 +1334,27 @@ model_clone(const struct model *model)
     return clone;
 }
 
-/* Frees 'model' and everything it owns.  'model' may be NULL. */
-void
-model_destroy(struct model *model)
+/* Takes a new reference to 'model' (may be NULL) and returns it.  The
+ * model stays alive, unchanged, until its last reference is dropped with
+ * model_unref().  References are not thread-safe: a model is shared only
+ * within the main thread. */
+struct model *
+model_ref(const struct model *model_)
 {
-    if (!model) {
+    struct model *model = CONST_CAST(struct model *, model_);
+
+    if (model) {
+        model->n_refs++;
+    }
+    return model;
+}
+
+/* Drops a reference to 'model' (may be NULL), freeing it and everything it
+ * owns with the last one. */
+void
+model_unref(struct model *model)
+{
+    if (!model || --model->n_refs) {
         return;
     }
     for (size_t i = 0; i < model->n_subnets; i++) {

@@ -11,7 +11,8 @@
  * typed, validated C structures.
  *
  * A model is immutable once built.  It owns every string and array reachable
- * from it; model_destroy() frees all of it.  Nothing here does I/O. */
+ * from it, and is freed with all of it when model_unref() drops its last
+ * reference.  Nothing here does I/O. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -118,8 +119,11 @@ struct model_subnet {
     uint16_t segmentation_id;   /* VLAN id for MODEL_NET_VLAN, else 0. */
 };
 
-/* A whole document.  Subnets keep document order. */
+/* A whole document.  Subnets keep document order.  Reference-counted:
+ * whoever holds a pointer into a model holds a reference to it. */
 struct model {
+    unsigned int n_refs;        /* References; the model is freed when the
+                                 * last one is dropped. */
     struct model_subnet **subnets;      /* Owned array of owned subnets. */
     size_t n_subnets;
 };
@@ -127,7 +131,8 @@ struct model {
 char *model_parse(const char *text, const struct model *previous,
                   struct model **modelp, struct svec *errors)
     OVS_WARN_UNUSED_RESULT;
-void model_destroy(struct model *);
+struct model *model_ref(const struct model *);
+void model_unref(struct model *);
 struct model *model_clone(const struct model *);
 
 const struct model_subnet *model_find_subnet(const struct model *,

@@ -21,28 +21,14 @@
 
 #include "model.h"
 #include "openvswitch/dynamic-string.h"
-#include "pipeline-private.h"
+#include "pipeline-ctx.h"
+#include "pipeline-stages.h"
 
 /* Flow priorities of table 25. */
 enum {
     ARP_PRIO_REPLY = 100,
     ARP_PRIO_DEFAULT = 50,
 };
-
-/* Appends to 's' the actions that turn an ARP request into the reply "'ip'
- * is at 'mac'" and send it back out of the port it came in. */
-void
-pipeline_put_arp_reply(struct ds *s, struct eth_addr mac, ovs_be32 ip)
-{
-    ds_put_format(s, "move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],"
-                  "set_field:"ETH_ADDR_FMT"->eth_src,"
-                  "set_field:2->arp_op,"
-                  "move:NXM_NX_ARP_SHA[]->NXM_NX_ARP_THA[],"
-                  "set_field:"ETH_ADDR_FMT"->arp_sha,"
-                  "move:NXM_OF_ARP_SPA[]->NXM_OF_ARP_TPA[],"
-                  "set_field:"IP_FMT"->arp_spa,IN_PORT",
-                  ETH_ADDR_ARGS(mac), ETH_ADDR_ARGS(mac), IP_ARGS(ip));
-}
 
 /* Adds the flow that answers ARP requests for 'port''s address in
  * 'subnet'. */
@@ -52,7 +38,7 @@ arp_answer(struct pipeline_ctx *ctx, const struct model_subnet *subnet,
 {
     struct ds actions = DS_EMPTY_INITIALIZER;
     pipeline_put_arp_reply(&actions, port->mac, port->fixed_ip);
-    pipeline_add_flow(ctx, DESIRED_STAGE_ARP, port->id,
+    pipeline_add_flow(ctx, DESIRED_STAGE_ARP, DESIRED_OWNER_PORT, port->id,
                       PIPELINE_T_ARP, ARP_PRIO_REPLY,
                       "arp,metadata=%#"PRIx32",arp_tpa="IP_FMT",arp_op=1 "
                       "actions=%s", subnet->metadata,
@@ -78,7 +64,7 @@ pipeline_arp(struct pipeline_ctx *ctx)
         }
     }
 
-    pipeline_add_flow(ctx, DESIRED_STAGE_ARP, "", PIPELINE_T_ARP,
+    pipeline_add_flow(ctx, DESIRED_STAGE_ARP, DESIRED_OWNER_HOST, "", PIPELINE_T_ARP,
                       ARP_PRIO_DEFAULT, "arp actions=goto_table:%d",
                       PIPELINE_T_L3);
 }

@@ -27,7 +27,8 @@
 #include "host-view.h"
 #include "model.h"
 #include "openvswitch/dynamic-string.h"
-#include "pipeline-private.h"
+#include "pipeline-ctx.h"
+#include "pipeline-stages.h"
 
 /* Flow priorities of table 0. */
 enum {
@@ -47,7 +48,7 @@ classify_tunnel(struct pipeline_ctx *ctx, const struct pipeline_subnet *ps,
         return;
     }
 
-    pipeline_add_flow(ctx, DESIRED_STAGE_CLASSIFY, ps->subnet->id,
+    pipeline_add_flow(ctx, DESIRED_STAGE_CLASSIFY, DESIRED_OWNER_SUBNET, ps->subnet->id,
                       PIPELINE_T_CLASSIFY, CLASSIFY_PRIO_TUNNEL,
                       "tun_id=%#"PRIx32",in_port=%"PRIu32" actions="
                       "write_metadata:%#"PRIx32"/0xffffffff,goto_table:%d",
@@ -68,7 +69,7 @@ classify_port(struct pipeline_ctx *ctx, const struct pipeline_port *pp)
                   "goto_table:%d", pp->subnet->subnet->metadata,
                   PIPELINE_T_PORT_SECURITY);
 
-    pipeline_add_flow(ctx, DESIRED_STAGE_CLASSIFY, pp->port->id,
+    pipeline_add_flow(ctx, DESIRED_STAGE_CLASSIFY, DESIRED_OWNER_PORT, pp->port->id,
                       PIPELINE_T_CLASSIFY, CLASSIFY_PRIO_PORT,
                       "in_port=%"PRIu32" actions=%s",
                       pp->ofport, ds_cstr(&actions));
@@ -95,7 +96,7 @@ pipeline_classify(struct pipeline_ctx *ctx)
     }
 
     if (ctx->facts->metadata_ofport) {
-        pipeline_add_flow(ctx, DESIRED_STAGE_CLASSIFY, "",
+        pipeline_add_flow(ctx, DESIRED_STAGE_CLASSIFY, DESIRED_OWNER_HOST, "",
                           PIPELINE_T_CLASSIFY, CLASSIFY_PRIO_PORT,
                           "in_port=%"PRIu32" actions=goto_table:%d",
                           ctx->facts->metadata_ofport,
@@ -103,7 +104,7 @@ pipeline_classify(struct pipeline_ctx *ctx)
     }
 
     if (ctx->hv->n_routers) {
-        pipeline_add_flow(ctx, DESIRED_STAGE_VR_PROBE, "",
+        pipeline_add_flow(ctx, DESIRED_STAGE_VR_PROBE, DESIRED_OWNER_HOST, "",
                           PIPELINE_T_CLASSIFY, CLASSIFY_PRIO_PROBE,
                           "dl_src=77:66:55:44:33:22,dl_dst=22:33:44:55:66:77,"
                           "dl_type=0x88cd actions=CONTROLLER:65535");

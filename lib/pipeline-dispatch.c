@@ -10,7 +10,8 @@
 
 #include <config.h>
 
-#include "pipeline-private.h"
+#include "pipeline-ctx.h"
+#include "pipeline-stages.h"
 
 /* Flow priorities of table 20. */
 enum {
@@ -24,19 +25,19 @@ void
 pipeline_dispatch(struct pipeline_ctx *ctx)
 {
     if (ctx->facts->metadata_ofport) {
-        pipeline_add_flow(ctx, DESIRED_STAGE_DISPATCH, "",
+        pipeline_add_flow(ctx, DESIRED_STAGE_DISPATCH, DESIRED_OWNER_HOST, "",
                           PIPELINE_T_DISPATCH, DISPATCH_PRIO_METADATA,
                           "tcp,nw_dst="PIPELINE_METADATA_IP",tp_dst=80 "
                           "actions=goto_table:%d", PIPELINE_T_METADATA);
     }
-    pipeline_add_flow(ctx, DESIRED_STAGE_DISPATCH, "",
+    pipeline_add_flow(ctx, DESIRED_STAGE_DISPATCH, DESIRED_OWNER_HOST, "",
                       PIPELINE_T_DISPATCH, DISPATCH_PRIO_PROTOCOL,
                       "arp actions=goto_table:%d", PIPELINE_T_ARP);
-    pipeline_add_flow(ctx, DESIRED_STAGE_DISPATCH, "",
+    pipeline_add_flow(ctx, DESIRED_STAGE_DISPATCH, DESIRED_OWNER_HOST, "",
                       PIPELINE_T_DISPATCH, DISPATCH_PRIO_PROTOCOL,
                       "udp,dl_dst=ff:ff:ff:ff:ff:ff,tp_src=68,tp_dst=67 "
                       "actions=goto_table:%d", PIPELINE_T_DHCP);
-    pipeline_add_flow(ctx, DESIRED_STAGE_DISPATCH, "",
+    pipeline_add_flow(ctx, DESIRED_STAGE_DISPATCH, DESIRED_OWNER_HOST, "",
                       PIPELINE_T_DISPATCH, DISPATCH_PRIO_DEFAULT,
                       "actions=goto_table:%d", PIPELINE_T_L3);
 }

@@ -23,16 +23,11 @@
  * The bucket of the port a frame came in on is harmless: OVS never outputs
  * a packet to its own in_port unless told to with IN_PORT.
  *
- * Id scheme: ids depend on the model and the host view only, never on
- * ofports, and cannot collide.
- *   - Select groups: the router sets, each written as its addresses in
- *     ascending order, are sorted (numerically, address by address; a
- *     prefix before a longer set) and numbered 1, 2, 3, ...
- *   - Flood groups: the host's subnets are sorted by metadata (then id) and
- *     the subnet of rank r gets PIPELINE_FLOOD_GROUP_BASE + 2r (flood) and
- *     PIPELINE_FLOOD_GROUP_BASE + 2r + 1 (flood-local).
- * There are fewer router sets than subnets, and subnets than 2^23, so the
- * two ranges never meet and stay below OFPG_MAX. */
+ * Ids: the agent allocates them once per owner and persists them (the
+ * facts' select_groups, keyed by ids_router_set_key(), and flood_groups,
+ * keyed by subnet id), so adding a subnet or a router set never renumbers
+ * another's group.  An object without an id yet gets no group and no flows
+ * that use it, with a warning. */
 
 #include <config.h>
 
@@ -41,10 +36,12 @@
 #include <string.h>
 
 #include "host-view.h"
+#include "ids.h"
 #include "model.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/util.h"
-#include "pipeline-private.h"
+#include "pipeline-ctx.h"
+#include "pipeline-stages.h"
 #include "util.h"
 
 /* qsort() comparator for ovs_be32 addresses, ascending numerically. */
@@ -66,75 +63,34 @@ groups_sorted_routers(const struct model_subnet *subnet)
     return routers;
 }
 
-/* Returns the key of 'subnet''s router set: its addresses in ascending
- * order, as fixed-width hex, so that comparing keys with strcmp() compares
- * the sets numerically.  The caller frees it. */
-static char *
-groups_router_key(const struct model_subnet *subnet)
-{
-    ovs_be32 *routers = groups_sorted_routers(subnet);
-    struct ds key = DS_EMPTY_INITIALIZER;
-    for (size_t i = 0; i < subnet->n_routers; i++) {
-        ds_put_format(&key, "%08"PRIx32",", ntohl(routers[i]));
-    }
-    free(routers);
-    return ds_steal_cstr(&key);
-}
-
-/* bsearch()/qsort() comparator for an array of strings. */
-static int
-groups_str_cmp(const void *a, const void *b)
-{
-    return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
-/* qsort() comparator for subnets: by metadata, then id. */
-static int
-groups_subnet_cmp(const void *a_, const void *b_)
-{
-    const struct pipeline_subnet *a = *(const struct pipeline_subnet **) a_;
-    const struct pipeline_subnet *b = *(const struct pipeline_subnet **) b_;
-
-    if (a->subnet->metadata != b->subnet->metadata) {
-        return a->subnet->metadata < b->subnet->metadata ? -1 : 1;
-    }
-    return strcmp(a->subnet->id, b->subnet->id);
-}
-
-/* Sets the group ids of every subnet of 'ctx' (see the scheme above). */
+/* Sets the group ids of every subnet of 'ctx' from the facts. */
 void
 pipeline_groups_assign(struct pipeline_ctx *ctx)
 {
-    struct svec keys = SVEC_EMPTY_INITIALIZER;
-    for (size_t i = 0; i < ctx->n_subnets; i++) {
-        if (ctx->subnets[i].subnet->n_routers) {
-            svec_add_nocopy(&keys,
-                            groups_router_key(ctx->subnets[i].subnet));
-        }
-    }
-    svec_sort_unique(&keys);
+    const struct pipeline_facts *facts = ctx->facts;
 
-    struct pipeline_subnet **order = xmalloc(MAX(ctx->n_subnets, 1)
-                                             * sizeof *order);
     for (size_t i = 0; i < ctx->n_subnets; i++) {
         struct pipeline_subnet *ps = &ctx->subnets[i];
-        order[i] = ps;
         if (ps->subnet->n_routers) {
-            char *key = groups_router_key(ps->subnet);
-            char **found = bsearch(&key, keys.names, keys.n,
-                                   sizeof *keys.names, groups_str_cmp);
-            ps->select_group = 1 + (found - keys.names);
+            char *key = ids_router_set_key(ps->subnet);
+            ps->select_group = simap_get(&facts->select_groups, key);
+            if (!ps->select_group) {
+                pipeline_warn(ctx, "subnet %s: no group id for its routers "
+                              "yet: nothing goes to its gateway",
+                              ps->subnet->id);
+            }
             free(key);
         }
+        const struct simap_node *flood = simap_find(&facts->flood_groups,
+                                                    ps->subnet->id);
+        if (flood) {
+            ps->flood_group = PIPELINE_FLOOD_GROUP_BASE + 2 * flood->data;
+            ps->flood_local_group = ps->flood_group + 1;
+        } else {
+            pipeline_warn(ctx, "subnet %s: no flood group id yet: it "
+                          "floods nothing", ps->subnet->id);
+        }
     }
-    svec_destroy(&keys);
-
-    qsort(order, ctx->n_subnets, sizeof *order, groups_subnet_cmp);
-    for (size_t i = 0; i < ctx->n_subnets; i++) {
-        order[i]->flood_group = PIPELINE_FLOOD_GROUP_BASE + 2 * i;
-        order[i]->flood_local_group = order[i]->flood_group + 1;
-    }
-    free(order);
 }
 
 /* Adds the select group of subnet 'ps''s routers. */
@@ -187,6 +143,8 @@ pipeline_groups(struct pipeline_ctx *ctx)
         if (ps->select_group) {
             groups_select(ctx, ps);
         }
-        groups_flood(ctx, ps);
+        if (ps->flood_group) {
+            groups_flood(ctx, ps);
+        }
     }
 }

@@ -23,7 +23,8 @@
 
 #include "host-view.h"
 #include "model.h"
-#include "pipeline-private.h"
+#include "pipeline-ctx.h"
+#include "pipeline-stages.h"
 
 /* Flow priorities of table 45. */
 enum {
@@ -36,7 +37,7 @@ static void
 l2_local(struct pipeline_ctx *ctx, const struct pipeline_subnet *ps,
          const struct pipeline_port *pp, struct eth_addr mac)
 {
-    pipeline_add_flow(ctx, DESIRED_STAGE_L2, pp->port->id,
+    pipeline_add_flow(ctx, DESIRED_STAGE_L2, DESIRED_OWNER_PORT, pp->port->id,
                       PIPELINE_T_L2, L2_PRIO_MAC,
                       "metadata=%#"PRIx32",dl_dst="ETH_ADDR_FMT" "
                       "actions=set_field:%#"PRIx32"->reg7,goto_table:%d",
@@ -56,7 +57,7 @@ l2_remote(struct pipeline_ctx *ctx, const struct pipeline_subnet *ps,
     }
     for (size_t i = 0; i <= port->n_pairs; i++) {
         struct eth_addr mac = i ? port->pairs[i - 1].mac : port->mac;
-        pipeline_add_flow(ctx, DESIRED_STAGE_L2, port->id,
+        pipeline_add_flow(ctx, DESIRED_STAGE_L2, DESIRED_OWNER_PORT, port->id,
                           PIPELINE_T_L2, L2_PRIO_MAC,
                           "metadata=%#"PRIx32",dl_dst="ETH_ADDR_FMT" "
                           "actions=set_field:%#"PRIx32"->tun_id,"
@@ -90,7 +91,7 @@ l2_subnet(struct pipeline_ctx *ctx, const struct pipeline_subnet *ps)
     if (ps->select_group) {
         for (size_t i = 0; i < subnet->n_gateway_ports; i++) {
             const struct model_port *gw = &subnet->gateway_ports[i];
-            pipeline_add_flow(ctx, DESIRED_STAGE_L2, gw->id,
+            pipeline_add_flow(ctx, DESIRED_STAGE_L2, DESIRED_OWNER_PORT, gw->id,
                               PIPELINE_T_L2, L2_PRIO_MAC,
                               "metadata=%#"PRIx32",dl_dst="ETH_ADDR_FMT" "
                               "actions=set_field:%#"PRIx32"->tun_id,"
@@ -100,13 +101,13 @@ l2_subnet(struct pipeline_ctx *ctx, const struct pipeline_subnet *ps)
         }
     }
 
-    pipeline_add_flow(ctx, DESIRED_STAGE_L2, subnet->id,
+    pipeline_add_flow(ctx, DESIRED_STAGE_L2, DESIRED_OWNER_SUBNET, subnet->id,
                       PIPELINE_T_L2, L2_PRIO_FLOOD_FROM_TUNNEL,
                       "reg6=0,metadata=%#"PRIx32","
                       "dl_dst=01:00:00:00:00:00/01:00:00:00:00:00 "
                       "actions=group:%"PRIu32,
                       subnet->metadata, ps->flood_local_group);
-    pipeline_add_flow(ctx, DESIRED_STAGE_L2, subnet->id,
+    pipeline_add_flow(ctx, DESIRED_STAGE_L2, DESIRED_OWNER_SUBNET, subnet->id,
                       PIPELINE_T_L2, L2_PRIO_MAC,
                       "metadata=%#"PRIx32","
                       "dl_dst=01:00:00:00:00:00/01:00:00:00:00:00 "

@@ -11,9 +11,10 @@
  * The meter drops above 'rate' Mbit/s (rate * 1000 kbps) with a burst of
  * 'burst' Mbit (burst * 1000 kbit; no burst flag when it is 0).
  *
- * Id scheme: the host's local ports with a rate, whether or not they have an
- * ofport yet, are sorted by port id and numbered 1, 2, 3, ...: ids depend on
- * the model only, and are distinct because port ids are. */
+ * Ids: the agent allocates one per rate-limited port and persists it (the
+ * facts' meter_ids, keyed "rate/<port id>"), so adding or removing one
+ * port never renumbers another's meter.  A rate-limited port without a
+ * meter yet gets no flows, with a warning: it must not send unlimited. */
 
 #include <config.h>
 
@@ -25,39 +26,27 @@
 #include "model.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/util.h"
-#include "pipeline-private.h"
+#include "pipeline-ctx.h"
+#include "pipeline-stages.h"
 #include "util.h"
 
-/* bsearch()/qsort() comparator for an array of strings. */
-static int
-meters_str_cmp(const void *a, const void *b)
+/* Sets the meter id of every port of 'ctx' that has a rate, from the facts.
+ * Returns false for a rate-limited port that has no meter yet. */
+bool
+pipeline_meter_assign(struct pipeline_ctx *ctx, struct pipeline_port *pp)
 {
-    return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
-/* Sets the meter id of every port of 'ctx' that has a rate. */
-void
-pipeline_meters_assign(struct pipeline_ctx *ctx)
-{
-    const struct host_view *hv = ctx->hv;
-    const char **ids = xmalloc(MAX(hv->n_local_ports, 1) * sizeof *ids);
-    size_t n = 0;
-    for (size_t i = 0; i < hv->n_local_ports; i++) {
-        if (hv->local_ports[i].port->rate) {
-            ids[n++] = hv->local_ports[i].port->id;
-        }
+    if (!pp->port->rate) {
+        return true;
     }
-    qsort(ids, n, sizeof *ids, meters_str_cmp);
-
-    for (size_t i = 0; i < ctx->n_ports; i++) {
-        struct pipeline_port *pp = &ctx->ports[i];
-        if (pp->port->rate) {
-            const char **found = bsearch(&pp->port->id, ids, n, sizeof *ids,
-                                         meters_str_cmp);
-            pp->meter_id = 1 + (found - ids);
-        }
+    char *key = xasprintf("rate/%s", pp->port->id);
+    pp->meter_id = simap_get(&ctx->facts->meter_ids, key);
+    free(key);
+    if (!pp->meter_id) {
+        pipeline_warn(ctx, "port %s has no rate-limit meter yet: its flows "
+                      "are left out", pp->port->id);
+        return false;
     }
-    free(ids);
+    return true;
 }
 
 /* Adds the meter of every local port that has one. */

@@ -16,19 +16,22 @@
 
 #include "host-view.h"
 #include "model.h"
-#include "pipeline-private.h"
+#include "pipeline-ctx.h"
+#include "pipeline-stages.h"
 
 /* Flow priority of table 60. */
 enum {
     OUTPUT_PRIO = 100,
 };
 
-/* Adds the flow that outputs frames of 'ps' whose reg7 is 'ofport'. */
+/* Adds the flow that outputs frames of 'ps' whose reg7 is 'ofport', owned
+ * by the object of 'owner_kind' named 'owner_id'. */
 static void
 output_reg7(struct pipeline_ctx *ctx, const struct pipeline_subnet *ps,
-            const char *owner_id, uint32_t ofport)
+            enum desired_owner_kind owner_kind, const char *owner_id,
+            uint32_t ofport)
 {
-    pipeline_add_flow(ctx, DESIRED_STAGE_OUTPUT, owner_id,
+    pipeline_add_flow(ctx, DESIRED_STAGE_OUTPUT, owner_kind, owner_id,
                       PIPELINE_T_OUTPUT, OUTPUT_PRIO,
                       "reg7=%#"PRIx32",metadata=%#"PRIx32" "
                       "actions=output:NXM_NX_REG7[]",
@@ -44,20 +47,21 @@ pipeline_output(struct pipeline_ctx *ctx)
         const struct model_subnet *subnet = ps->subnet;
 
         for (size_t j = 0; j < ps->n_ports; j++) {
-            output_reg7(ctx, ps, ps->ports[j]->port->id,
+            output_reg7(ctx, ps, DESIRED_OWNER_PORT, ps->ports[j]->port->id,
                         ps->ports[j]->ofport);
         }
         for (size_t j = 0; j < ps->hvs->n_remote_hosts; j++) {
             uint32_t ofport;
             if (pipeline_tunnel_ofport(ctx, ps->hvs->remote_hosts[j],
                                        &ofport)) {
-                output_reg7(ctx, ps, subnet->id, ofport);
+                output_reg7(ctx, ps, DESIRED_OWNER_SUBNET, subnet->id,
+                            ofport);
             }
         }
         if (ps->select_group) {
             for (size_t j = 0; j < subnet->n_gateway_ports; j++) {
                 const struct model_port *gw = &subnet->gateway_ports[j];
-                pipeline_add_flow(ctx, DESIRED_STAGE_OUTPUT, gw->id,
+                pipeline_add_flow(ctx, DESIRED_STAGE_OUTPUT, DESIRED_OWNER_PORT, gw->id,
                                   PIPELINE_T_OUTPUT, OUTPUT_PRIO,
                                   "metadata=%#"PRIx32",dl_dst="ETH_ADDR_FMT
                                   " actions=group:%"PRIu32, subnet->metadata,

@@ -60,6 +60,17 @@ struct pipeline_facts {
                                  * (table 10) and ingress (table 50)
                                  * conntrack; a port missing here has its
                                  * IP traffic dropped. */
+    struct simap meter_ids;     /* "rate/<port id>" -> the meter of a local
+                                 * port's rate limit.  A rate-limited port
+                                 * missing here gets no flows yet. */
+    struct simap flood_groups;  /* Subnet id -> index k of its flood group
+                                 * pair (PIPELINE_FLOOD_GROUP_BASE + 2k and
+                                 * the next id).  A subnet missing here
+                                 * floods nothing. */
+    struct simap select_groups; /* ids_router_set_key() -> the select group
+                                 * over those routers.  A subnet whose
+                                 * router set is missing here sends nothing
+                                 * to its gateway. */
     uint32_t metadata_ofport;   /* Metadata tap's ofport, 0 if none. */
     struct eth_addr metadata_mac;       /* Metadata tap's MAC. */
     uint16_t metadata_port;     /* TCP port of the metadata proxy. */
@@ -67,6 +78,21 @@ struct pipeline_facts {
 
 void pipeline_facts_init(struct pipeline_facts *);
 void pipeline_facts_destroy(struct pipeline_facts *);
+bool pipeline_facts_equal(const struct pipeline_facts *,
+                          const struct pipeline_facts *);
+
+/* Ranges of the ids that the agent allocates for the pipeline (lib/ids.h)
+ * and persists.  Flood groups come in pairs (flood, flood-local): the agent
+ * allocates an index k and the pair is PIPELINE_FLOOD_GROUP_BASE + 2k and
+ * the id after it. */
+#define PIPELINE_SELECT_GROUP_MIN 1
+#define PIPELINE_SELECT_GROUP_MAX 0xffffffu
+#define PIPELINE_FLOOD_GROUP_BASE 0x1000000u
+#define PIPELINE_FLOOD_INDEX_MAX 0x3fffffu
+#define PIPELINE_METER_MIN 1
+#define PIPELINE_METER_MAX 0x3ffffu
+#define PIPELINE_ZONE_MIN 1
+#define PIPELINE_ZONE_MAX 0xffffu
 
 void pipeline_compute(const struct model *, const struct host_view *,
                       const struct pipeline_facts *,

@@ -155,6 +155,6 @@ main(int argc, char *argv[])
     desired_table_destroy(&table);
     host_view_destroy(&hv);
     pipeline_facts_destroy(&facts);
-    model_destroy(model);
+    model_unref(model);
     return 0;
 }

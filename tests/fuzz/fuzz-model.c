@@ -128,8 +128,8 @@ parse_and_check(const char *text, const struct model *previous)
 
     struct model *clone = model_clone(model);
     ovs_assert(clone->n_subnets == model->n_subnets);
-    model_destroy(model);
-    model_destroy(clone);
+    model_unref(model);
+    model_unref(clone);
     svec_destroy(&errors);
 }
 
@@ -147,7 +147,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     parse_and_check(text, NULL);
     parse_and_check(text, previous);
 
-    model_destroy(previous);
+    model_unref(previous);
     free(text);
     return 0;
 }

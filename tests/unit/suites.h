@@ -51,6 +51,10 @@ struct pipeline_fixture {
     struct svec warnings;       /* Owned: its warnings. */
     char *text;                 /* Owned: desired_table_format() of
                                  * 'table'. */
+    bool assign_ids;            /* pipeline_fixture_compute() gives the
+                                 * objects without zone, meter or group ids
+                                 * ids first, as a fresh bridge would (the
+                                 * default). */
 };
 
 void pipeline_fixture_init(struct pipeline_fixture *, const char *relative,

@@ -32,18 +32,85 @@ add_ok(struct desired_table *t, uint8_t table_id, uint16_t priority,
        uint64_t cookie, const char *match, const char *actions)
 {
     char *error = desired_table_add_flow(t, table_id, priority, cookie,
-                                         match, actions);
+                                         match, actions, NULL);
     ck_assert_msg(!error, "%s", error ? error : "");
 }
 
 START_TEST(test_cookie_layout)
 {
-    uint64_t cookie = desired_cookie(DESIRED_STAGE_L2, "port-1");
-    ck_assert_uint_eq(cookie >> 48, DESIRED_COOKIE_MAGIC);
-    ck_assert_uint_eq((cookie >> 40) & 0xff, DESIRED_STAGE_L2);
-    ck_assert_uint_eq((cookie >> 32) & 0xff, 0);
-    ck_assert_uint_ne(cookie, desired_cookie(DESIRED_STAGE_L2, "port-2"));
-    ck_assert_uint_eq(cookie, desired_cookie(DESIRED_STAGE_L2, "port-1"));
+    uint64_t cookie = desired_cookie(DESIRED_STAGE_L2, DESIRED_OWNER_PORT,
+                                     "port-1");
+    ck_assert_uint_eq(cookie >> 56, DESIRED_COOKIE_MAGIC);
+    ck_assert_uint_eq((cookie >> 48) & 0xff, DESIRED_STAGE_L2);
+    ck_assert_uint_eq((cookie >> 44) & 0xf, DESIRED_OWNER_PORT);
+    ck_assert_uint_ne(cookie, desired_cookie(DESIRED_STAGE_L2,
+                                             DESIRED_OWNER_PORT, "port-2"));
+    ck_assert_uint_ne(cookie, desired_cookie(DESIRED_STAGE_L2,
+                                             DESIRED_OWNER_SUBNET,
+                                             "port-1"));
+    ck_assert_uint_eq(cookie, desired_cookie(DESIRED_STAGE_L2,
+                                             DESIRED_OWNER_PORT, "port-1"));
+}
+END_TEST
+
+/* The owner index: owner -> flows, many-to-many, and cookie -> owners. */
+START_TEST(test_owner_index)
+{
+    struct desired_table t;
+    desired_table_init(&t);
+
+    uint64_t port_cookie = desired_cookie(DESIRED_STAGE_EGRESS_SG,
+                                          DESIRED_OWNER_PORT, "p1");
+    const struct desired_flow *shared, *own;
+    char *error = desired_table_add_flow(&t, 15, 2000, port_cookie,
+                                         "ip,nw_dst=10.0.0.0/8",
+                                         "conjunction(7,2/2)", &shared);
+    ck_assert_ptr_null(error);
+    desired_table_add_owner(&t, shared, DESIRED_OWNER_PORT, "p1");
+    desired_table_add_owner(&t, shared, DESIRED_OWNER_SECGROUP, "sg1");
+
+    /* The same flow added again by another owner: one flow, first cookie,
+     * both owners. */
+    const struct desired_flow *again;
+    error = desired_table_add_flow(&t, 15, 2000,
+                                   desired_cookie(DESIRED_STAGE_EGRESS_SG,
+                                                  DESIRED_OWNER_PORT, "p2"),
+                                   "ip,nw_dst=10.0.0.0/8",
+                                   "conjunction(7,2/2)", &again);
+    ck_assert_ptr_null(error);
+    ck_assert_ptr_eq(again, shared);
+    desired_table_add_owner(&t, again, DESIRED_OWNER_PORT, "p2");
+
+    error = desired_table_add_flow(&t, 15, 1000, port_cookie, "ip",
+                                   "drop", &own);
+    ck_assert_ptr_null(error);
+    desired_table_add_owner(&t, own, DESIRED_OWNER_PORT, "p1");
+
+    const struct desired_owner *p1 = desired_table_find_owner(
+        &t, DESIRED_OWNER_PORT, "p1");
+    ck_assert_ptr_nonnull(p1);
+    ck_assert_uint_eq(p1->n_flows, 2);
+    ck_assert_ptr_eq(p1->flows[0], shared);
+    ck_assert_ptr_eq(p1->flows[1], own);
+    const struct desired_owner *p2 = desired_table_find_owner(
+        &t, DESIRED_OWNER_PORT, "p2");
+    ck_assert_uint_eq(p2->n_flows, 1);
+    ck_assert_ptr_null(desired_table_find_owner(&t, DESIRED_OWNER_SUBNET,
+                                                "p1"));
+
+    const struct desired_cookie_owners *c = desired_table_explain_cookie(
+        &t, port_cookie);
+    ck_assert_ptr_nonnull(c);
+    ck_assert_uint_eq(c->n_owners, 3);
+    ck_assert_str_eq(c->owners[0]->id, "p1");
+    ck_assert_int_eq(c->owners[1]->kind, DESIRED_OWNER_SECGROUP);
+    ck_assert_str_eq(c->owners[2]->id, "p2");
+    ck_assert_ptr_null(desired_table_explain_cookie(&t, 12345));
+
+    desired_table_clear(&t);
+    ck_assert_ptr_null(desired_table_find_owner(&t, DESIRED_OWNER_PORT,
+                                                "p1"));
+    desired_table_destroy(&t);
 }
 END_TEST
 
@@ -92,7 +159,8 @@ START_TEST(test_merge_and_conflict)
 
     char *error = desired_table_add_flow(&t, 45, 100, 3,
                                          "metadata=1,dl_dst=fa:16:3e:00:00:01",
-                                         "set_field:0x4->reg7,goto_table:50");
+                                         "set_field:0x4->reg7,goto_table:50",
+                                         NULL);
     ck_assert_ptr_nonnull(error);
     ck_assert_msg(strstr(error, "conflicts"), "%s", error);
     free(error);
@@ -127,7 +195,7 @@ START_TEST(test_parse_errors)
     };
     for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
         char *error = desired_table_add_flow(&t, 5, 1, 0, bad[i][0],
-                                             bad[i][1]);
+                                             bad[i][1], NULL);
         ck_assert_msg(error != NULL, "%s actions=%s accepted",
                       bad[i][0], bad[i][1]);
         free(error);
@@ -202,6 +270,7 @@ test_desired_suite(void)
     Suite *s = suite_create("desired");
     TCase *tc = tcase_create("desired");
     tcase_add_test(tc, test_cookie_layout);
+    tcase_add_test(tc, test_owner_index);
     tcase_add_test(tc, test_flow_format_matches_dump_flows);
     tcase_add_test(tc, test_merge_and_conflict);
     tcase_add_test(tc, test_parse_errors);

@@ -89,7 +89,7 @@ START_TEST(test_host_view_seed_compute1)
               "10.10.10.3,10.10.10.4,10.10.10.5");
 
     host_view_destroy(&view);
-    model_destroy(model);
+    model_unref(model);
 }
 END_TEST
 
@@ -112,7 +112,7 @@ START_TEST(test_host_view_seed_compute2)
               "10.10.10.2,10.10.10.4,10.10.10.5");
 
     host_view_destroy(&view);
-    model_destroy(model);
+    model_unref(model);
 }
 END_TEST
 
@@ -133,7 +133,7 @@ START_TEST(test_host_view_no_local_port)
     host_view_build(model, 0, &view);
     ck_assert_uint_eq(view.n_local_ports, 0);
     host_view_destroy(&view);
-    model_destroy(model);
+    model_unref(model);
 }
 END_TEST
 
@@ -177,14 +177,14 @@ START_TEST(test_host_view_two_subnets)
     check_ips(view.endpoints, view.n_endpoints,
               "10.10.10.2,10.10.10.5,10.10.10.6,10.10.10.7");
     host_view_destroy(&view);
-    model_destroy(model);
+    model_unref(model);
 }
 END_TEST
 
 /* An empty model gives an empty view. */
 START_TEST(test_host_view_empty)
 {
-    struct model model = { NULL, 0 };
+    struct model model = { .n_refs = 1 };
     struct host_view view;
 
     host_view_build(&model, ip("10.10.10.2"), &view);

@@ -259,7 +259,7 @@ START_TEST(test_model_seed)
     ck_assert_ptr_null(model_find_subnet(model, "nope"));
     ck_assert_ptr_eq(model_find_secgroup(model, SG), sg);
     ck_assert_ptr_null(model_find_secgroup(model, "nope"));
-    model_destroy(model);
+    model_unref(model);
 }
 END_TEST
 
@@ -270,10 +270,10 @@ START_TEST(test_model_clone)
     struct model *clone = model_clone(model);
     char *a = dump_model(model);
 
-    model_destroy(model);
+    model_unref(model);
     char *b = dump_model(clone);
     ck_assert_str_eq(a, b);
-    model_destroy(clone);
+    model_unref(clone);
     free(a);
     free(b);
 }
@@ -471,8 +471,8 @@ START_TEST(test_model_bad_field)
     free(text);
     free(seed);
     svec_destroy(&errors);
-    model_destroy(model);
-    model_destroy(previous);
+    model_unref(model);
+    model_unref(previous);
 }
 END_TEST
 
@@ -505,7 +505,7 @@ expect_document_error(const char *text, const char *expected)
     free(before);
     free(after);
     svec_destroy(&errors);
-    model_destroy(previous);
+    model_unref(previous);
 }
 
 START_TEST(test_model_not_json)
@@ -554,11 +554,11 @@ START_TEST(test_model_empty)
                                      "\"Result\": {\"subnets\": null}}",
                                      NULL);
     ck_assert_uint_eq(model->n_subnets, 0);
-    model_destroy(model);
+    model_unref(model);
 
     model = parse_good("{\"code\": 0, \"Result\": {\"subnets\": []}}", NULL);
     ck_assert_uint_eq(model->n_subnets, 0);
-    model_destroy(model);
+    model_unref(model);
 }
 END_TEST
 
@@ -579,7 +579,7 @@ START_TEST(test_model_bad_no_previous)
     free(seed);
     free(text);
     svec_destroy(&errors);
-    model_destroy(model);
+    model_unref(model);
 }
 END_TEST
 
@@ -602,8 +602,8 @@ START_TEST(test_model_bad_subnet_id)
     free(seed);
     free(text);
     svec_destroy(&errors);
-    model_destroy(model);
-    model_destroy(previous);
+    model_unref(model);
+    model_unref(previous);
 }
 END_TEST
 
@@ -627,7 +627,7 @@ START_TEST(test_model_several_problems)
     free(t1);
     free(t2);
     svec_destroy(&errors);
-    model_destroy(model);
+    model_unref(model);
 }
 END_TEST
 
@@ -651,7 +651,7 @@ START_TEST(test_model_two_subnets)
                      "invalid MAC address \"fa:16:3e:00:02\"");
     ck_assert_str_eq(errors.names[1],
                      "subnet "S2": left out, no good version to keep");
-    model_destroy(model);
+    model_unref(model);
     svec_clear(&errors);
 
     /* The same with a previous model: kept, in document order. */
@@ -661,7 +661,7 @@ START_TEST(test_model_two_subnets)
     ck_assert_int_eq(model->subnets[1]->version, 2);
     ck_assert_str_eq(errors.names[1],
                      "subnet "S2": kept at its last good version 2");
-    model_destroy(model);
+    model_unref(model);
     svec_clear(&errors);
     free(text);
 
@@ -675,7 +675,7 @@ START_TEST(test_model_two_subnets)
     ck_assert_str_eq(errors.names[0], "subnet "S": mtu: must be between 68 "
                      "and 65535, not 65536");
     ck_assert_str_eq(errors.names[1], KEPT);
-    model_destroy(model);
+    model_unref(model);
     svec_clear(&errors);
     free(text);
 
@@ -698,7 +698,7 @@ START_TEST(test_model_two_subnets)
                      &s2->secgroups[0]);
 
     svec_destroy(&errors);
-    model_destroy(previous);
+    model_unref(previous);
     free(doc);
 }
 END_TEST
@@ -720,7 +720,7 @@ START_TEST(test_model_duplicate_subnet)
 
     free(text);
     svec_destroy(&errors);
-    model_destroy(model);
+    model_unref(model);
     free(doc);
 }
 END_TEST
@@ -738,7 +738,7 @@ START_TEST(test_model_duplicate_vni)
     ck_assert_uint_eq(errors.n, 2);
     ck_assert_str_eq(errors.names[0], "subnet "S2": vni: duplicate vni 1 "
                      "(also subnet "S")");
-    model_destroy(model);
+    model_unref(model);
     svec_clear(&errors);
     free(text);
 
@@ -749,7 +749,7 @@ START_TEST(test_model_duplicate_vni)
 
     free(text);
     svec_destroy(&errors);
-    model_destroy(model);
+    model_unref(model);
     free(doc);
 }
 END_TEST
@@ -796,7 +796,7 @@ START_TEST(test_model_port_ranges)
             ck_assert_uint_eq(r->port_start, atoi(cases[i].start));
             ck_assert_uint_eq(r->port_end, atoi(cases[i].end));
         }
-        model_destroy(model);
+        model_unref(model);
         svec_destroy(&errors);
         free(proto);
         free(start);
@@ -825,8 +825,8 @@ START_TEST(test_model_unknown_fields)
     ck_assert_str_eq(a, b);
     free(a);
     free(b);
-    model_destroy(model);
-    model_destroy(reference);
+    model_unref(model);
+    model_unref(reference);
     free(seed);
     free(t1);
     free(t2);
@@ -872,14 +872,14 @@ START_TEST(test_model_extensions)
     ck_assert_uint_eq(p->pairs[2].plen, 16);
     ck_assert(eth_addr_equals(p->pairs[2].mac, p->mac));
     ck_assert_uint_eq(s->ports[1].n_pairs, 0);
-    model_destroy(model);
+    model_unref(model);
 
     /* A flat network ignores segmentationId. */
     model = parse_good(t3, NULL);
     ck_assert_int_eq(model->subnets[0]->network_type, MODEL_NET_FLAT);
     ck_assert_str_eq(model->subnets[0]->physical_network, "physnet1");
     ck_assert_uint_eq(model->subnets[0]->segmentation_id, 0);
-    model_destroy(model);
+    model_unref(model);
 
     /* A VLAN network needs a valid VLAN id. */
     char *t4 = subst(t1, "\"segmentationId\": 100", "\"segmentationId\": 4095",
@@ -889,7 +889,7 @@ START_TEST(test_model_extensions)
     ck_assert_uint_eq(model->n_subnets, 0);
     ck_assert_str_eq(errors.names[0], "subnet "S": segmentationId: must be "
                      "between 1 and 4094, not 4095");
-    model_destroy(model);
+    model_unref(model);
     svec_destroy(&errors);
 
     free(seed);
@@ -912,7 +912,7 @@ START_TEST(test_model_ipv6_rule)
 
     ck_assert_int_eq(r->ip_version, MODEL_IPV6);
     ck_assert(!r->has_prefix);
-    model_destroy(model);
+    model_unref(model);
 
     /* An IPv4 prefix in an IPv6 rule is not. */
     struct svec errors = SVEC_EMPTY_INITIALIZER;
@@ -920,7 +920,7 @@ START_TEST(test_model_ipv6_rule)
     ck_assert_str_eq(errors.names[0], "subnet "S": securitygroup "SG": "
                      "rule 1: ipPrefix: invalid IPv6 CIDR "
                      "\"172.16.1.0/24\"");
-    model_destroy(model);
+    model_unref(model);
     svec_destroy(&errors);
     free(seed);
     free(t1);

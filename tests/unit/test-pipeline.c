@@ -17,6 +17,7 @@
 
 #include "desired.h"
 #include "host-view.h"
+#include "ids.h"
 #include "model.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/ofp-flow.h"
@@ -73,12 +74,29 @@ pipeline_fixture_init_json(struct pipeline_fixture *f, const char *name,
     desired_table_init(&f->table);
     svec_init(&f->warnings);
     f->text = NULL;
+    f->assign_ids = true;
 }
 
-/* (Re)computes the pipeline of 'f' and its text. */
+/* (Re)computes the pipeline of 'f' and its text.  Objects that the test
+ * gave no id get one as the agent would on a fresh bridge. */
 void
 pipeline_fixture_compute(struct pipeline_fixture *f)
 {
+    if (f->assign_ids) {
+        struct ids_owners owners;
+        ids_owners_collect(&f->hv, &owners);
+        ids_assign(&f->facts.ct_zones, &owners.zones, PIPELINE_ZONE_MIN,
+                   PIPELINE_ZONE_MAX, NULL, NULL);
+        ids_assign(&f->facts.meter_ids, &owners.meters, PIPELINE_METER_MIN,
+                   PIPELINE_METER_MAX, NULL, NULL);
+        ids_assign(&f->facts.flood_groups, &owners.flood_groups, 0,
+                   PIPELINE_FLOOD_INDEX_MAX, NULL, NULL);
+        ids_assign(&f->facts.select_groups, &owners.select_groups,
+                   PIPELINE_SELECT_GROUP_MIN, PIPELINE_SELECT_GROUP_MAX,
+                   NULL, NULL);
+        ids_owners_destroy(&owners);
+    }
+
     desired_table_clear(&f->table);
     svec_clear(&f->warnings);
     pipeline_compute(f->model, &f->hv, &f->facts, &f->table, &f->warnings);
@@ -98,7 +116,7 @@ pipeline_fixture_destroy(struct pipeline_fixture *f)
     desired_table_destroy(&f->table);
     pipeline_facts_destroy(&f->facts);
     host_view_destroy(&f->hv);
-    model_destroy(f->model);
+    model_unref(f->model);
 }
 
 /* Seed 000 on host 10.10.10.2: compute1_ns=3, compute1_ns_2=4, tunnels to
@@ -371,6 +389,10 @@ START_TEST(test_warnings)
     pipeline_fixture_init(&f, "fixtures/seed-000.json", "10.10.10.2", 0);
     simap_put(&f.facts.port_ofports, SEED_PORT_4, 3);
     simap_put(&f.facts.tunnel_ofports, "10.10.10.4", 11);
+    /* Every id but the port's conntrack zone. */
+    pipeline_fixture_compute(&f);
+    simap_find_and_delete(&f.facts.ct_zones, SEED_PORT_4);
+    f.assign_ids = false;
     pipeline_fixture_compute(&f);
 
     struct ds all = DS_EMPTY_INITIALIZER;

@@ -4,13 +4,14 @@
  * Licensed under the Apache License, Version 2.0.
  */
 
-#ifndef JSTACK_PIPELINE_PRIVATE_H
-#define JSTACK_PIPELINE_PRIVATE_H 1
+#ifndef JSTACK_PIPELINE_CTX_H
+#define JSTACK_PIPELINE_CTX_H 1
 
-/* Internals shared by pipeline.c and the pipeline-*.c stage files: the
- * context one pipeline_compute() call passes to every stage, and the helpers
- * stages use to add flows, groups and meters.  Not for use outside the
- * pipeline. */
+/* The context one pipeline_compute() call passes to every stage, and the
+ * helpers the stages use to add flows, groups, meters and warnings
+ * (pipeline-ctx.c).  pipeline.c builds the context and calls the stages
+ * (pipeline-stages.h); the stages call only these helpers, never back into
+ * pipeline.c.  Not for use outside the pipeline. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -29,10 +30,6 @@ struct host_view_subnet;
 struct model;
 struct model_port;
 struct model_subnet;
-
-/* Group ids: select groups over virtual routers take 1 and up, flood groups
- * PIPELINE_FLOOD_GROUP_BASE and up (see pipeline-groups.c for the scheme). */
-#define PIPELINE_FLOOD_GROUP_BASE 0x1000000u
 
 /* The address of the metadata service, as VMs see it. */
 #define PIPELINE_METADATA_IP "169.254.169.254"
@@ -81,11 +78,13 @@ struct pipeline_ctx {
     size_t n_ports;
 };
 
-/* Helpers (pipeline.c). */
-void pipeline_add_flow(struct pipeline_ctx *, enum desired_stage,
-                       const char *owner_id, uint8_t table_id,
-                       uint16_t priority, const char *format, ...)
-    OVS_PRINTF_FORMAT(6, 7);
+const struct desired_flow *pipeline_add_flow(
+    struct pipeline_ctx *, enum desired_stage, enum desired_owner_kind,
+    const char *owner_id, uint8_t table_id, uint16_t priority,
+    const char *format, ...)
+    OVS_PRINTF_FORMAT(7, 8);
+void pipeline_add_owner(struct pipeline_ctx *, const struct desired_flow *,
+                        enum desired_owner_kind, const char *owner_id);
 void pipeline_add_group(struct pipeline_ctx *, uint32_t group_id,
                         const char *spec);
 void pipeline_add_meter(struct pipeline_ctx *, uint32_t meter_id,
@@ -97,39 +96,19 @@ bool pipeline_tunnel_ofport(struct pipeline_ctx *, ovs_be32 ip,
 
 /* Flows whose actions are conjunction() actions, collected per (table,
  * priority, match) so that several conjunctions that share a match become
- * one flow with several actions instead of conflicting flows
- * (pipeline.c). */
+ * one flow with several actions instead of conflicting flows. */
 struct pipeline_conj_flows {
     struct hmap flows;          /* Contains struct pipeline_conj_flow. */
 };
 
 void pipeline_conj_init(struct pipeline_conj_flows *);
 void pipeline_conj_add(struct pipeline_conj_flows *, enum desired_stage,
-                       const char *owner_id, uint8_t table_id,
-                       uint16_t priority, const char *match, uint32_t id,
-                       unsigned int clause, unsigned int n_clauses);
+                       enum desired_owner_kind, const char *owner_id,
+                       uint8_t table_id, uint16_t priority,
+                       const char *match, uint32_t id, unsigned int clause,
+                       unsigned int n_clauses);
 void pipeline_conj_flush(struct pipeline_ctx *, struct pipeline_conj_flows *);
 
-/* Appends the actions that turn an ARP request into the reply "'ip' is at
- * 'mac'" sent back where it came from (pipeline-arp.c). */
 void pipeline_put_arp_reply(struct ds *, struct eth_addr mac, ovs_be32 ip);
 
-/* Id assignment, called before the stages (pipeline-groups.c,
- * pipeline-meters.c). */
-void pipeline_groups_assign(struct pipeline_ctx *);
-void pipeline_meters_assign(struct pipeline_ctx *);
-
-/* The stages, one per stage family, called in this order. */
-void pipeline_classify(struct pipeline_ctx *);      /* Table 0. */
-void pipeline_port_security(struct pipeline_ctx *); /* Table 5. */
-void pipeline_secgroups(struct pipeline_ctx *);     /* 10, 15, 50, 55. */
-void pipeline_dispatch(struct pipeline_ctx *);      /* Table 20. */
-void pipeline_arp(struct pipeline_ctx *);           /* Table 25. */
-void pipeline_punt(struct pipeline_ctx *);  /* Tables 30, 35, 36, 37. */
-void pipeline_l3(struct pipeline_ctx *);            /* Table 40. */
-void pipeline_l2(struct pipeline_ctx *);            /* Table 45. */
-void pipeline_output(struct pipeline_ctx *);        /* Table 60. */
-void pipeline_groups(struct pipeline_ctx *);        /* Groups. */
-void pipeline_meters(struct pipeline_ctx *);        /* Meters. */
-
-#endif /* lib/pipeline-private.h */
+#endif /* lib/pipeline-ctx.h */

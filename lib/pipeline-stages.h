@@ -1,0 +1,38 @@
+/*
+ * Copyright (c) 2026 The jstack-agent authors.
+ *
+ * Licensed under the Apache License, Version 2.0.
+ */
+
+#ifndef JSTACK_PIPELINE_STAGES_H
+#define JSTACK_PIPELINE_STAGES_H 1
+
+/* The pipeline's stages, one per stage family (pipeline-*.c), which
+ * pipeline_compute() calls in this order.  Each reads the context and adds
+ * to its table through the helpers of pipeline-ctx.h. */
+
+#include <stdbool.h>
+
+struct ds;
+struct eth_addr;
+struct pipeline_ctx;
+struct pipeline_port;
+
+/* Id lookups, called while the context is built (pipeline-groups.c,
+ * pipeline-meters.c). */
+void pipeline_groups_assign(struct pipeline_ctx *);
+bool pipeline_meter_assign(struct pipeline_ctx *, struct pipeline_port *);
+
+void pipeline_classify(struct pipeline_ctx *);      /* Table 0. */
+void pipeline_port_security(struct pipeline_ctx *); /* Table 5. */
+void pipeline_secgroups(struct pipeline_ctx *);     /* 10, 15, 50, 55. */
+void pipeline_dispatch(struct pipeline_ctx *);      /* Table 20. */
+void pipeline_arp(struct pipeline_ctx *);           /* Table 25. */
+void pipeline_punt(struct pipeline_ctx *);  /* Tables 30, 35, 36, 37. */
+void pipeline_l3(struct pipeline_ctx *);            /* Table 40. */
+void pipeline_l2(struct pipeline_ctx *);            /* Table 45. */
+void pipeline_output(struct pipeline_ctx *);        /* Table 60. */
+void pipeline_groups(struct pipeline_ctx *);        /* Groups. */
+void pipeline_meters(struct pipeline_ctx *);        /* Meters. */
+
+#endif /* lib/pipeline-stages.h */
