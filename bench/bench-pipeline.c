@@ -141,7 +141,8 @@ main(int argc, char *argv[])
     host_view_build(model, local_ip, &hv);
     double t2 = now();
 
-    /* Facts: every local port and every tunnel has an ofport. */
+    /* Facts: every local port and every tunnel has an ofport, and every
+     * object its ids. */
     struct pipeline_facts facts;
     pipeline_facts_init(&facts);
     for (size_t i = 0; i < hv.n_local_ports; i++) {
@@ -152,9 +153,9 @@ main(int argc, char *argv[])
         snprintf(name, sizeof name, IP_FMT, IP_ARGS(hv.endpoints[i]));
         simap_put(&facts.tunnel_ofports, name, 10 + i);
     }
-    for (size_t i = 0; i < hv.n_subnets; i++) {
-        simap_put(&facts.ct_zones, hv.subnets[i].subnet->id, 1 + i);
-    }
+    /* Zones, meters and groups as the agent gives them on a fresh
+     * bridge. */
+    pipeline_facts_assign_ids(&facts, &hv);
     facts.metadata_ofport = 1;
     ovs_assert(eth_addr_from_string("fa:16:3e:25:fd:7e",
                                     &facts.metadata_mac));

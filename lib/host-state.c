@@ -97,22 +97,18 @@ host_state_set_model(struct host_state *state, const struct model *model,
 }
 
 /* Makes 'facts' the local facts of 'state', unless they equal the current
- * ones.  Takes over what 'facts' owns either way (it is left initialized
- * and empty).  Returns true if the facts changed. */
+ * ones; in that case 'facts' receives the previous facts (the caller
+ * destroys 'facts' either way).  Returns true if the facts changed. */
 bool
 host_state_set_facts(struct host_state *state, struct pipeline_facts *facts)
 {
     bool changed = (!state->has_facts
                     || !pipeline_facts_equal(&state->facts, facts));
     if (changed) {
-        pipeline_facts_destroy(&state->facts);
-        state->facts = *facts;
+        pipeline_facts_swap(&state->facts, facts);
         state->has_facts = true;
         host_state_changed(state);
-    } else {
-        pipeline_facts_destroy(facts);
     }
-    pipeline_facts_init(facts);
     return changed;
 }
 

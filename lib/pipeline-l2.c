@@ -101,6 +101,9 @@ l2_subnet(struct pipeline_ctx *ctx, const struct pipeline_subnet *ps)
         }
     }
 
+    if (!ps->flood_group) {
+        return;
+    }
     pipeline_add_flow(ctx, DESIRED_STAGE_L2, DESIRED_OWNER_SUBNET, subnet->id,
                       PIPELINE_T_L2, L2_PRIO_FLOOD_FROM_TUNNEL,
                       "reg6=0,metadata=%#"PRIx32","

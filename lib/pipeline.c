@@ -16,6 +16,7 @@
 #include "desired.h"
 #include "hash.h"
 #include "host-view.h"
+#include "ids.h"
 #include "model.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/util.h"
@@ -51,6 +52,52 @@ pipeline_facts_destroy(struct pipeline_facts *facts)
         simap_destroy(&facts->flood_groups);
         simap_destroy(&facts->select_groups);
     }
+}
+
+/* Exchanges the contents of 'a' and 'b'.  (A struct pipeline_facts must not
+ * be copied with '=': its maps point into themselves.) */
+void
+pipeline_facts_swap(struct pipeline_facts *a, struct pipeline_facts *b)
+{
+    struct pipeline_facts tmp = *a;
+
+    *a = *b;
+    *b = tmp;
+    struct simap *maps[][2] = {
+        { &a->port_ofports, &b->port_ofports },
+        { &a->tunnel_ofports, &b->tunnel_ofports },
+        { &a->patch_ofports, &b->patch_ofports },
+        { &a->ct_zones, &b->ct_zones },
+        { &a->meter_ids, &b->meter_ids },
+        { &a->flood_groups, &b->flood_groups },
+        { &a->select_groups, &b->select_groups },
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(maps); i++) {
+        simap_moved(maps[i][0]);
+        simap_moved(maps[i][1]);
+    }
+}
+
+/* Gives every object of 'view' that has no zone, meter or group id in
+ * 'facts' one, as the agent does on a fresh bridge (for tools and tests
+ * that compute a pipeline without the agent's persisted ids). */
+void
+pipeline_facts_assign_ids(struct pipeline_facts *facts,
+                          const struct host_view *view)
+{
+    struct ids_owners owners;
+
+    ids_owners_collect(view, &owners);
+    ids_assign(&facts->ct_zones, &owners.zones, PIPELINE_ZONE_MIN,
+               PIPELINE_ZONE_MAX, NULL, NULL);
+    ids_assign(&facts->meter_ids, &owners.meters, PIPELINE_METER_MIN,
+               PIPELINE_METER_MAX, NULL, NULL);
+    ids_assign(&facts->flood_groups, &owners.flood_groups, 0,
+               PIPELINE_FLOOD_INDEX_MAX, NULL, NULL);
+    ids_assign(&facts->select_groups, &owners.select_groups,
+               PIPELINE_SELECT_GROUP_MIN, PIPELINE_SELECT_GROUP_MAX, NULL,
+               NULL);
+    ids_owners_destroy(&owners);
 }
 
 /* Returns true if 'a' and 'b' hold the same facts, so that the pipeline

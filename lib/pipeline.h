@@ -78,6 +78,9 @@ struct pipeline_facts {
 
 void pipeline_facts_init(struct pipeline_facts *);
 void pipeline_facts_destroy(struct pipeline_facts *);
+void pipeline_facts_assign_ids(struct pipeline_facts *,
+                               const struct host_view *);
+void pipeline_facts_swap(struct pipeline_facts *, struct pipeline_facts *);
 bool pipeline_facts_equal(const struct pipeline_facts *,
                           const struct pipeline_facts *);
 

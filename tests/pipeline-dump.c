@@ -137,6 +137,7 @@ main(int argc, char *argv[])
 
     struct host_view hv;
     host_view_build(model, local_ip, &hv);
+    pipeline_facts_assign_ids(&facts, &hv);
     struct desired_table table;
     desired_table_init(&table);
     struct svec warnings = SVEC_EMPTY_INITIALIZER;

@@ -17,7 +17,6 @@
 
 #include "desired.h"
 #include "host-view.h"
-#include "ids.h"
 #include "model.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/ofp-flow.h"
@@ -83,18 +82,7 @@ void
 pipeline_fixture_compute(struct pipeline_fixture *f)
 {
     if (f->assign_ids) {
-        struct ids_owners owners;
-        ids_owners_collect(&f->hv, &owners);
-        ids_assign(&f->facts.ct_zones, &owners.zones, PIPELINE_ZONE_MIN,
-                   PIPELINE_ZONE_MAX, NULL, NULL);
-        ids_assign(&f->facts.meter_ids, &owners.meters, PIPELINE_METER_MIN,
-                   PIPELINE_METER_MAX, NULL, NULL);
-        ids_assign(&f->facts.flood_groups, &owners.flood_groups, 0,
-                   PIPELINE_FLOOD_INDEX_MAX, NULL, NULL);
-        ids_assign(&f->facts.select_groups, &owners.select_groups,
-                   PIPELINE_SELECT_GROUP_MIN, PIPELINE_SELECT_GROUP_MAX,
-                   NULL, NULL);
-        ids_owners_destroy(&owners);
+        pipeline_facts_assign_ids(&f->facts, &f->hv);
     }
 
     desired_table_clear(&f->table);
