@@ -71,16 +71,17 @@ rm -f "$probe" "$work/probe"
 # Builds harness fuzz-$1 from tests/fuzz/fuzz-$1.c and the lib/ sources
 # "$3"..., and runs it for $2 seconds on its corpus.
 fuzz_one() {
-    local name=$1 secs=$2; shift 2
-    local target=fuzz-$name sources=() f
+    name=$1 secs=$2 target=fuzz-$1
+    shift 2
     for f in "$@"; do
-        sources+=("$srcdir/lib/$f")
+        set -- "$@" "$srcdir/lib/$f"
+        shift
     done
     # shellcheck disable=SC2086 # The flag lists are meant to be split.
     if ! "$clang" -fsanitize=fuzzer,address -std=gnu11 -g -O1 \
             -I"$srcdir/lib" $ovs_cppflags \
             -o "$work/$target" "$srcdir/tests/fuzz/$target.c" \
-            "${sources[@]}" $ovs_libs; then
+            "$@" $ovs_libs; then
         echo "run-fuzz: cannot build $target" >&2
         return 1
     fi
@@ -88,13 +89,13 @@ fuzz_one() {
     # New inputs go to the build tree's corpus; the source tree's seeds are
     # only read.
     mkdir -p "$work/corpus-$name" || return 1
-    local log=$work/$target.log
+    log=$work/$target.log
     (cd "$work" && ASAN_OPTIONS=detect_leaks=1 "./$target" \
          -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
          -max_len=65536 -print_final_stats=1 \
          "$work/corpus-$name" "$srcdir/tests/fuzz/corpus-$name") \
         >"$log" 2>&1
-    local rc=$? runs
+    rc=$?
     runs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$log" | tail -n 1)
     if [ $rc -ne 0 ] || [ -z "$runs" ]; then
         tail -n 60 "$log"
@@ -108,6 +109,7 @@ half=$(( seconds / 2 ))
 [ "$half" -gt 0 ] || half=1
 status=0
 fuzz_one model "$half" model.c host-view.c || status=1
-fuzz_one dhcp "$(( seconds - half > 0 ? seconds - half : 1 ))" dhcp.c \
-    || status=1
+rest=$(( seconds - half ))
+[ "$rest" -gt 0 ] || rest=1
+fuzz_one dhcp "$rest" dhcp.c || status=1
 exit $status
