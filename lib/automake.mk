@@ -3,6 +3,8 @@ noinst_LIBRARIES += lib/libjstack.a
 lib_libjstack_a_SOURCES = \
 	lib/desired.c \
 	lib/desired.h \
+	lib/dhcp.c \
+	lib/dhcp.h \
 	lib/pipeline.c \
 	lib/pipeline.h \
 	lib/pipeline-ctx.c \

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dhcp.h"
 #include "packets.h"
 #include "smap.h"
 #include "svec.h"
@@ -37,6 +38,11 @@ static const struct settings_key keys[] = {
       "/etc/jstack-agent/agent-cert.pem" },
     { "jstack-controller-key", "controller-key", false, "",
       "/etc/jstack-agent/agent-key.pem" },
+    { "jstack-dhcp-dns", "dhcp-dns", false, "", "8.8.8.8,1.1.1.1" },
+    { "jstack-dhcp-domain", "dhcp-domain", false, "", "cloud.example" },
+    { "jstack-dhcp-lease-time", "dhcp-lease-time", false, "86400",
+      "86400" },
+    { "jstack-dhcp-rate", "dhcp-rate", false, "20", "20" },
 };
 
 /* Returns the table of known settings and stores its size in '*n'.  The
@@ -82,6 +88,83 @@ settings_parse_uint(const struct settings_key *key, const char *value,
         return;
     }
     *out = n;
+}
+
+/* Parses 'value' of 'key', a comma-separated list of IPv4 addresses (spaces
+ * around them allowed, "" for none), into 'settings''s DHCP DNS servers.  On
+ * failure adds a message naming the setting to 'problems'. */
+static void
+settings_parse_dns(const struct settings_key *key, const char *value,
+                   struct settings *settings, struct svec *problems)
+{
+    char *copy = xstrdup(value);
+    char *save_ptr = NULL;
+    size_t n = 0;
+
+    settings->dhcp_dns_servers = xmalloc(DHCP_MAX_DNS
+                                         * sizeof *settings->dhcp_dns_servers);
+    bool token_seen = false;
+    for (char *token = strtok_r(copy, ",", &save_ptr); token;
+         token = strtok_r(NULL, ",", &save_ptr)) {
+        token_seen = true;
+        token += strspn(token, " ");
+        for (size_t len = strlen(token); len && token[len - 1] == ' ';
+             len--) {
+            token[len - 1] = '\0';
+        }
+
+        ovs_be32 ip;
+        if (!ip_parse(token, &ip) || !ip) {
+            svec_add_nocopy(problems, xasprintf(
+                                "setting %s: \"%s\" is not an IPv4 address",
+                                key->key, token));
+            n = 0;
+            break;
+        }
+        if (n == DHCP_MAX_DNS) {
+            svec_add_nocopy(problems, xasprintf(
+                                "setting %s: more than %d DNS servers",
+                                key->key, DHCP_MAX_DNS));
+            n = 0;
+            break;
+        }
+        settings->dhcp_dns_servers[n++] = ip;
+    }
+    if (!token_seen && *value) {
+        svec_add_nocopy(problems, xasprintf(
+                            "setting %s: \"%s\" holds no IPv4 address",
+                            key->key, value));
+    }
+    settings->n_dhcp_dns_servers = n;
+    free(copy);
+}
+
+/* Returns true if 'name' is a domain name: dot-separated labels of 1 to 63
+ * letters, digits and hyphens, at most DHCP_MAX_DOMAIN bytes in all. */
+static bool
+settings_is_domain(const char *name)
+{
+    size_t label = 0;
+
+    if (strlen(name) > DHCP_MAX_DOMAIN) {
+        return false;
+    }
+    for (const char *p = name; ; p++) {
+        if (*p == '.' || !*p) {
+            if (!label || label > 63) {
+                return false;
+            }
+            if (!*p) {
+                return true;
+            }
+            label = 0;
+        } else if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')
+                   || (*p >= '0' && *p <= '9') || *p == '-') {
+            label++;
+        } else {
+            return false;
+        }
+    }
 }
 
 /* Resolves every setting from 'external_ids' (the Open_vSwitch row's) and
@@ -146,6 +229,22 @@ settings_resolve(const struct smap *external_ids,
             settings->controller_cert = xstrdup(value);
         } else if (!strcmp(key->key, "jstack-controller-key")) {
             settings->controller_key = xstrdup(value);
+        } else if (!strcmp(key->key, "jstack-dhcp-dns")) {
+            settings->dhcp_dns = xstrdup(value);
+            settings_parse_dns(key, value, settings, problems);
+        } else if (!strcmp(key->key, "jstack-dhcp-domain")) {
+            settings->dhcp_domain = xstrdup(value);
+            if (*value && !settings_is_domain(value)) {
+                svec_add_nocopy(problems, xasprintf(
+                                    "setting %s: \"%s\" is not a domain "
+                                    "name", key->key, value));
+            }
+        } else if (!strcmp(key->key, "jstack-dhcp-lease-time")) {
+            settings_parse_uint(key, value, 10, 365 * 86400,
+                                &settings->dhcp_lease_time, problems);
+        } else if (!strcmp(key->key, "jstack-dhcp-rate")) {
+            settings_parse_uint(key, value, 1, 10000, &settings->dhcp_rate,
+                                problems);
         } else {
             OVS_NOT_REACHED();
         }
@@ -175,6 +274,9 @@ settings_destroy(struct settings *settings)
     free(settings->controller_ca_file);
     free(settings->controller_cert);
     free(settings->controller_key);
+    free(settings->dhcp_dns);
+    free(settings->dhcp_dns_servers);
+    free(settings->dhcp_domain);
     memset(settings, 0, sizeof *settings);
 }
 
@@ -201,5 +303,9 @@ settings_equal(const struct settings *a, const struct settings *b)
             && settings_str_equal(a->controller_ca_file,
                                   b->controller_ca_file)
             && settings_str_equal(a->controller_cert, b->controller_cert)
-            && settings_str_equal(a->controller_key, b->controller_key));
+            && settings_str_equal(a->controller_key, b->controller_key)
+            && settings_str_equal(a->dhcp_dns, b->dhcp_dns)
+            && settings_str_equal(a->dhcp_domain, b->dhcp_domain)
+            && a->dhcp_lease_time == b->dhcp_lease_time
+            && a->dhcp_rate == b->dhcp_rate);
 }

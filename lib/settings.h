@@ -38,6 +38,13 @@ struct settings {
                                  * certificate (PEM), "" if none. */
     char *controller_key;       /* jstack-controller-key: its private key
                                  * (PEM), "" to use 'controller_cert'. */
+    char *dhcp_dns;             /* jstack-dhcp-dns as given, "" if none. */
+    ovs_be32 *dhcp_dns_servers; /* Owned: the same, parsed, in order. */
+    size_t n_dhcp_dns_servers;  /* Entries of 'dhcp_dns_servers'. */
+    char *dhcp_domain;          /* jstack-dhcp-domain, "" if none. */
+    unsigned int dhcp_lease_time;       /* jstack-dhcp-lease-time, s. */
+    unsigned int dhcp_rate;     /* jstack-dhcp-rate: DHCP packets punted per
+                                 * second and port. */
 };
 
 /* One known setting: its external_ids key, command-line option, whether it

@@ -17,6 +17,8 @@ packages=(
     libcurl4-openssl-dev libmicrohttpd-dev libsystemd-dev check
     # Fuzzing (libFuzzer) and the system tests' tools.
     clang iproute2 tcpdump netcat-openbsd curl procps iputils-ping ethtool
+    # DHCP clients for the DHCP system test.
+    isc-dhcp-client busybox
 )
 missing=()
 for p in "${packages[@]}"; do

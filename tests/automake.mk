@@ -3,6 +3,7 @@
 check_PROGRAMS += tests/unit/check-unit
 tests_unit_check_unit_SOURCES = \
 	tests/unit/test-desired.c \
+	tests/unit/test-dhcp.c \
 	tests/unit/test-pipeline.c \
 	tests/unit/test-secgroup.c \
 	tests/unit/test-host-view.c \

@@ -8,6 +8,8 @@
 
 #include "settings.h"
 
+#include <string.h>
+
 #include "smap.h"
 #include "suites.h"
 #include "svec.h"
@@ -34,7 +36,124 @@ START_TEST(test_settings_complete)
     ck_assert_str_eq(settings.controller_ca_file, "");
     ck_assert_str_eq(settings.controller_cert, "");
     ck_assert_str_eq(settings.controller_key, "");
+    ck_assert_str_eq(settings.dhcp_dns, "");
+    ck_assert_uint_eq(settings.n_dhcp_dns_servers, 0);
+    ck_assert_str_eq(settings.dhcp_domain, "");
+    ck_assert_uint_eq(settings.dhcp_lease_time, 86400);
+    ck_assert_uint_eq(settings.dhcp_rate, 20);
 
+    settings_destroy(&settings);
+    svec_destroy(&problems);
+    smap_destroy(&ids);
+}
+END_TEST
+
+/* The DHCP server's settings resolve: a DNS list with spaces, a domain, a
+ * short lease and a rate. */
+START_TEST(test_settings_dhcp)
+{
+    struct smap ids = SMAP_INITIALIZER(&ids);
+    smap_add(&ids, "jstack-controller", "http://a/");
+    smap_add(&ids, "jstack-encap-ip", "10.0.0.1");
+    smap_add(&ids, "jstack-dhcp-dns", "8.8.8.8, 1.1.1.1 ,9.9.9.9");
+    smap_add(&ids, "jstack-dhcp-domain", "cloud.example-1.org");
+    smap_add(&ids, "jstack-dhcp-lease-time", "20");
+    smap_add(&ids, "jstack-dhcp-rate", "5");
+
+    struct settings settings;
+    struct svec problems = SVEC_EMPTY_INITIALIZER;
+    ck_assert(settings_resolve(&ids, NULL, &settings, &problems));
+    ck_assert_str_eq(settings.dhcp_dns, "8.8.8.8, 1.1.1.1 ,9.9.9.9");
+    ck_assert_uint_eq(settings.n_dhcp_dns_servers, 3);
+    ck_assert_uint_eq(settings.dhcp_dns_servers[0], htonl(0x08080808));
+    ck_assert_uint_eq(settings.dhcp_dns_servers[1], htonl(0x01010101));
+    ck_assert_uint_eq(settings.dhcp_dns_servers[2], htonl(0x09090909));
+    ck_assert_str_eq(settings.dhcp_domain, "cloud.example-1.org");
+    ck_assert_uint_eq(settings.dhcp_lease_time, 20);
+    ck_assert_uint_eq(settings.dhcp_rate, 5);
+
+    struct settings other;
+    smap_replace(&ids, "jstack-dhcp-dns", "8.8.8.8,1.1.1.1,9.9.9.9");
+    ck_assert(settings_resolve(&ids, NULL, &other, &problems));
+    ck_assert(!settings_equal(&settings, &other));
+    settings_destroy(&other);
+
+    settings_destroy(&settings);
+    svec_destroy(&problems);
+    smap_destroy(&ids);
+}
+END_TEST
+
+/* Invalid DHCP settings are reported by name. */
+START_TEST(test_settings_dhcp_invalid)
+{
+    static const struct {
+        const char *key;        /* Setting. */
+        const char *value;      /* Its bad value. */
+        const char *problem;    /* The message. */
+    } cases[] = {
+        { "jstack-dhcp-dns", "8.8.8.8,8.8.4",
+          "setting jstack-dhcp-dns: \"8.8.4\" is not an IPv4 address" },
+        { "jstack-dhcp-dns", "8.8.8.8 8.8.4.4",
+          "setting jstack-dhcp-dns: \"8.8.8.8 8.8.4.4\" is not an IPv4 "
+          "address" },
+        { "jstack-dhcp-dns", "0.0.0.0",
+          "setting jstack-dhcp-dns: \"0.0.0.0\" is not an IPv4 address" },
+        { "jstack-dhcp-dns", ",,",
+          "setting jstack-dhcp-dns: \",,\" holds no IPv4 address" },
+        { "jstack-dhcp-dns", "1.1.1.1,1.1.1.2,1.1.1.3,1.1.1.4,1.1.1.5,"
+          "1.1.1.6,1.1.1.7,1.1.1.8,1.1.1.9,1.1.1.10,1.1.1.11,1.1.1.12,"
+          "1.1.1.13,1.1.1.14,1.1.1.15,1.1.1.16,1.1.1.17",
+          "setting jstack-dhcp-dns: more than 16 DNS servers" },
+        { "jstack-dhcp-domain", "bad domain",
+          "setting jstack-dhcp-domain: \"bad domain\" is not a domain "
+          "name" },
+        { "jstack-dhcp-domain", "a..b",
+          "setting jstack-dhcp-domain: \"a..b\" is not a domain name" },
+        { "jstack-dhcp-domain", "example.",
+          "setting jstack-dhcp-domain: \"example.\" is not a domain name" },
+        { "jstack-dhcp-lease-time", "5",
+          "setting jstack-dhcp-lease-time: \"5\" is not an integer "
+          "between 10 and 31536000" },
+        { "jstack-dhcp-lease-time", "forever",
+          "setting jstack-dhcp-lease-time: \"forever\" is not an integer "
+          "between 10 and 31536000" },
+        { "jstack-dhcp-rate", "0",
+          "setting jstack-dhcp-rate: \"0\" is not an integer between 1 "
+          "and 10000" },
+    };
+
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        struct smap ids = SMAP_INITIALIZER(&ids);
+        smap_add(&ids, "jstack-controller", "http://a/");
+        smap_add(&ids, "jstack-encap-ip", "10.0.0.1");
+        smap_add(&ids, cases[i].key, cases[i].value);
+
+        struct settings settings;
+        struct svec problems = SVEC_EMPTY_INITIALIZER;
+        ck_assert(!settings_resolve(&ids, NULL, &settings, &problems));
+        ck_assert_uint_eq(problems.n, 1);
+        ck_assert_str_eq(problems.names[0], cases[i].problem);
+        settings_destroy(&settings);
+        svec_destroy(&problems);
+        smap_destroy(&ids);
+    }
+
+    /* A label of 64 bytes is too long; 63 is fine. */
+    char label[80];
+    memset(label, 'x', 64);
+    strcpy(label + 64, ".org");
+    struct smap ids = SMAP_INITIALIZER(&ids);
+    smap_add(&ids, "jstack-controller", "http://a/");
+    smap_add(&ids, "jstack-encap-ip", "10.0.0.1");
+    smap_add(&ids, "jstack-dhcp-domain", label);
+    struct settings settings;
+    struct svec problems = SVEC_EMPTY_INITIALIZER;
+    ck_assert(!settings_resolve(&ids, NULL, &settings, &problems));
+    settings_destroy(&settings);
+    smap_replace(&ids, "jstack-dhcp-domain", label + 1);
+    svec_clear(&problems);
+    ck_assert(settings_resolve(&ids, NULL, &settings, &problems));
     settings_destroy(&settings);
     svec_destroy(&problems);
     smap_destroy(&ids);
@@ -195,6 +314,8 @@ test_settings_suite(void)
     tcase_add_test(tc, test_settings_invalid);
     tcase_add_test(tc, test_settings_controller_tls);
     tcase_add_test(tc, test_settings_equal);
+    tcase_add_test(tc, test_settings_dhcp);
+    tcase_add_test(tc, test_settings_dhcp_invalid);
     suite_add_tcase(suite, tc);
     return suite;
 }
