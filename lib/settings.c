@@ -15,6 +15,7 @@
 #include "smap.h"
 #include "svec.h"
 #include "util.h"
+#include "vr-liveness.h"
 
 /* Every setting the agent knows, in the order messages list them. */
 static const struct settings_key keys[] = {
@@ -37,6 +38,10 @@ static const struct settings_key keys[] = {
       "/etc/jstack-agent/agent-cert.pem" },
     { "jstack-controller-key", "controller-key", false, "",
       "/etc/jstack-agent/agent-key.pem" },
+    { "jstack-vr-probe-interval", "vr-probe-interval", false, "1000",
+      "1000" },
+    { "jstack-vr-probe-misses", "vr-probe-misses", false, "3", "3" },
+    { "jstack-vr-probe-recover", "vr-probe-recover", false, "2", "2" },
 };
 
 /* Returns the table of known settings and stores its size in '*n'.  The
@@ -146,6 +151,15 @@ settings_resolve(const struct smap *external_ids,
             settings->controller_cert = xstrdup(value);
         } else if (!strcmp(key->key, "jstack-controller-key")) {
             settings->controller_key = xstrdup(value);
+        } else if (!strcmp(key->key, "jstack-vr-probe-interval")) {
+            settings_parse_uint(key, value, 100, 60 * 1000,
+                                &settings->vr_probe_interval, problems);
+        } else if (!strcmp(key->key, "jstack-vr-probe-misses")) {
+            settings_parse_uint(key, value, 1, VR_LIVENESS_MAX_COUNT,
+                                &settings->vr_probe_misses, problems);
+        } else if (!strcmp(key->key, "jstack-vr-probe-recover")) {
+            settings_parse_uint(key, value, 1, VR_LIVENESS_MAX_COUNT,
+                                &settings->vr_probe_recover, problems);
         } else {
             OVS_NOT_REACHED();
         }
@@ -201,5 +215,8 @@ settings_equal(const struct settings *a, const struct settings *b)
             && settings_str_equal(a->controller_ca_file,
                                   b->controller_ca_file)
             && settings_str_equal(a->controller_cert, b->controller_cert)
-            && settings_str_equal(a->controller_key, b->controller_key));
+            && settings_str_equal(a->controller_key, b->controller_key)
+            && a->vr_probe_interval == b->vr_probe_interval
+            && a->vr_probe_misses == b->vr_probe_misses
+            && a->vr_probe_recover == b->vr_probe_recover);
 }

@@ -38,6 +38,15 @@ struct settings {
                                  * certificate (PEM), "" if none. */
     char *controller_key;       /* jstack-controller-key: its private key
                                  * (PEM), "" to use 'controller_cert'. */
+    unsigned int vr_probe_interval;     /* jstack-vr-probe-interval: ms
+                                         * between two probes of a virtual
+                                         * router. */
+    unsigned int vr_probe_misses;       /* jstack-vr-probe-misses: probes
+                                         * in a row without a reply that
+                                         * make a router down. */
+    unsigned int vr_probe_recover;      /* jstack-vr-probe-recover: replies
+                                         * in a row that make a down router
+                                         * up. */
 };
 
 /* One known setting: its external_ids key, command-line option, whether it

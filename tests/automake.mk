@@ -9,7 +9,8 @@ tests_unit_check_unit_SOURCES = \
 	tests/unit/test-model.c \
 	tests/unit/main.c \
 	tests/unit/suites.h \
-	tests/unit/test-settings.c
+	tests/unit/test-settings.c \
+	tests/unit/test-vr.c
 tests_unit_check_unit_CPPFLAGS = $(AM_CPPFLAGS) $(CHECK_CFLAGS) \
 	-DTEST_SRCDIR='"$(abs_top_srcdir)/tests"'
 tests_unit_check_unit_LDADD = lib/libjstack.a $(OVS_LIBS) $(CHECK_LIBS)

@@ -27,7 +27,8 @@ char *test_read_file(const char *relative);
     UNIT_SUITE(test_host_view_suite)            \
     UNIT_SUITE(test_desired_suite)              \
     UNIT_SUITE(test_pipeline_suite)             \
-    UNIT_SUITE(test_secgroup_suite)
+    UNIT_SUITE(test_secgroup_suite)             \
+    UNIT_SUITE(test_vr_suite)
 
 #define UNIT_SUITE(NAME) Suite *NAME(void);
 UNIT_SUITES
