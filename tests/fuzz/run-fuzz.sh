@@ -1,21 +1,28 @@
 #!/bin/sh
-# Builds the libFuzzer harness of the document parser (tests/fuzz/
-# fuzz-model.c, with lib/model.c and lib/host-view.c compiled in, linked
-# against the non-instrumented libopenvswitch.a) and runs it.
+# Builds the libFuzzer harnesses, each with the lib/ sources it tests
+# compiled in and linked against the non-instrumented libopenvswitch.a, and
+# runs them one after the other:
+#   fuzz-model     the document parser (lib/model.c, lib/host-view.c),
+#                  SECONDS;
+#   fuzz-vr-probe  virtual-router probe replies and liveness
+#                  (lib/vr-probe.c, lib/vr-liveness.c), 20 s
+#                  ($FUZZ_VR_PROBE_SECONDS).
+# The total stays about 60 s in CI.
 #
 # usage: tests/fuzz/run-fuzz.sh SRCDIR BUILDDIR [SECONDS]
 #   SRCDIR and BUILDDIR may come in either order (tests/run-tests.sh passes
 #   BUILDDIR first) or from the SRCDIR/BUILDDIR environment variables.
-#   SECONDS defaults to 60 (or $FUZZ_SECONDS).
+#   SECONDS defaults to 40 (or $FUZZ_SECONDS).
 #
-# Exits 0 and prints "fuzz-model: N runs, no crash" on success, 77 if no
-# libFuzzer-capable clang is available, and 1 on a crash or build failure;
-# the crashing input is left in BUILDDIR/tests/fuzz/.
+# Exits 0 and prints "fuzz-NAME: N runs, no crash" per harness on success,
+# 77 if no libFuzzer-capable clang is available, and 1 on a crash or build
+# failure; the crashing input is left in BUILDDIR/tests/fuzz/.
 set -u
 
 a=${1:-${SRCDIR:-}}
 b=${2:-${BUILDDIR:-}}
-seconds=${3:-${FUZZ_SECONDS:-60}}
+seconds=${3:-${FUZZ_SECONDS:-40}}
+vr_probe_seconds=${FUZZ_VR_PROBE_SECONDS:-20}
 if [ -f "$a/lib/model.c" ] && [ -f "$b/Makefile" ]; then
     srcdir=$a builddir=$b
 elif [ -f "$b/lib/model.c" ] && [ -f "$a/Makefile" ]; then
@@ -24,7 +31,7 @@ else
     echo "usage: $0 SRCDIR BUILDDIR [SECONDS]" >&2
     exit 2
 fi
-case $seconds in
+case $seconds$vr_probe_seconds in
     ''|*[!0-9]*) echo "run-fuzz: SECONDS must be a number" >&2; exit 2 ;;
 esac
 
@@ -36,7 +43,7 @@ make_var() {
 clang=$(make_var CLANG)
 [ -n "$clang" ] || clang=$(command -v clang 2>/dev/null || true)
 if [ -z "$clang" ] || [ ! -x "$clang" ]; then
-    echo "fuzz-model: skipped, clang is not installed"
+    echo "fuzz: skipped, clang is not installed"
     exit 77
 fi
 ovs_cppflags=$(make_var OVS_CPPFLAGS)
@@ -47,7 +54,7 @@ if [ -z "$ovs_cppflags" ] || [ -z "$ovs_libs" ]; then
 fi
 
 work=$builddir/tests/fuzz
-mkdir -p "$work/corpus-model" || exit 1
+mkdir -p "$work" || exit 1
 srcdir=$(cd "$srcdir" && pwd)
 work=$(cd "$work" && pwd)
 
@@ -59,33 +66,49 @@ printf '%s\n' '#include <stddef.h>' '#include <stdint.h>' \
     '{ (void) d; (void) n; return 0; }' >"$probe"
 if ! "$clang" -fsanitize=fuzzer,address -o "$work/probe" "$probe" \
         >/dev/null 2>&1; then
-    echo "fuzz-model: skipped, $clang cannot build libFuzzer targets"
+    echo "fuzz: skipped, $clang cannot build libFuzzer targets"
     exit 77
 fi
 rm -f "$probe" "$work/probe"
 
-# shellcheck disable=SC2086 # The flag lists are meant to be split.
-if ! "$clang" -fsanitize=fuzzer,address -std=gnu11 -g -O1 \
-        -I"$srcdir/lib" $ovs_cppflags \
-        -o "$work/fuzz-model" "$srcdir/tests/fuzz/fuzz-model.c" \
-        "$srcdir/lib/model.c" "$srcdir/lib/host-view.c" $ovs_libs; then
-    echo "run-fuzz: cannot build the harness" >&2
-    exit 1
-fi
+# Builds harness fuzz-$1 from tests/fuzz/fuzz-$1.c and the lib/ sources
+# "$3"..., and runs it for $2 seconds on its corpus
+# (tests/fuzz/corpus-$1).  Returns non-zero on a build failure or a crash.
+fuzz_run() {
+    local name=$1 secs=$2 source
+    shift 2
+    local sources=
+    for source in "$@"; do
+        sources="$sources $srcdir/lib/$source"
+    done
+    mkdir -p "$work/corpus-$name" || return 1
+    # shellcheck disable=SC2086 # The flag lists are meant to be split.
+    if ! "$clang" -fsanitize=fuzzer,address -std=gnu11 -g -O1 \
+            -I"$srcdir/lib" $ovs_cppflags \
+            -o "$work/fuzz-$name" "$srcdir/tests/fuzz/fuzz-$name.c" \
+            $sources $ovs_libs; then
+        echo "run-fuzz: cannot build the harness fuzz-$name" >&2
+        return 1
+    fi
 
-# New inputs go to the build tree's corpus; the source tree's seeds are
-# only read.
-log=$work/fuzz-model.log
-(cd "$work" && ASAN_OPTIONS=detect_leaks=1 ./fuzz-model \
-     -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-     -max_len=65536 -print_final_stats=1 \
-     "$work/corpus-model" "$srcdir/tests/fuzz/corpus-model") >"$log" 2>&1
-rc=$?
-runs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$log" | tail -n 1)
-if [ $rc -ne 0 ] || [ -z "$runs" ]; then
-    tail -n 60 "$log"
-    echo "fuzz-model: crash (exit $rc); input and log in $work"
-    exit 1
-fi
-echo "fuzz-model: $runs runs, no crash"
-exit 0
+    # New inputs go to the build tree's corpus; the source tree's seeds
+    # are only read.
+    local log=$work/fuzz-$name.log rc runs
+    (cd "$work" && ASAN_OPTIONS=detect_leaks=1 "./fuzz-$name" \
+         -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+         -max_len=65536 -print_final_stats=1 \
+         "$work/corpus-$name" "$srcdir/tests/fuzz/corpus-$name") >"$log" 2>&1
+    rc=$?
+    runs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$log" | tail -n 1)
+    if [ $rc -ne 0 ] || [ -z "$runs" ]; then
+        tail -n 60 "$log"
+        echo "fuzz-$name: crash (exit $rc); input and log in $work"
+        return 1
+    fi
+    echo "fuzz-$name: $runs runs, no crash"
+}
+
+status=0
+fuzz_run model "$seconds" model.c host-view.c || status=1
+fuzz_run vr-probe "$vr_probe_seconds" vr-probe.c vr-liveness.c || status=1
+exit $status
