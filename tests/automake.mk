@@ -20,6 +20,11 @@ check_PROGRAMS += tests/pipeline-dump
 tests_pipeline_dump_SOURCES = tests/pipeline-dump.c
 tests_pipeline_dump_LDADD = lib/libjstack.a $(OVS_LIBS)
 
+# Composes and parses probe frames, for the reflector's system test.
+check_PROGRAMS += tests/vr-probe-tool
+tests_vr_probe_tool_SOURCES = tests/vr-probe-tool.c
+tests_vr_probe_tool_LDADD = lib/libjstack.a $(OVS_LIBS)
+
 # Builds what the tests run, without running them.
 .PHONY: check-programs
 check-programs: $(check_PROGRAMS) $(sbin_PROGRAMS)
