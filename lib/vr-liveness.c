@@ -8,6 +8,7 @@
 
 #include "vr-liveness.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
 
 #include "hash.h"
@@ -215,7 +216,8 @@ vr_router_sent(struct vr_router *r, size_t age)
 
 /* Records that probe 'seq' was sent to 'router' at 'now'.  If the previous
  * probe to 'router' is still unanswered, that is one miss, which may make
- * it down.  The agent must give each router increasing sequence numbers.
+ * it down.  Each probe to a router must have a greater 'seq' than the one
+ * before (since the router was added).
  *
  * Returns false, recording nothing, if 'router' is not in 'set'. */
 bool
@@ -227,6 +229,7 @@ vr_liveness_probe_sent(struct vr_liveness *set, ovs_be32 router,
         return false;
     }
 
+    ovs_assert(!r->stats.n_sent || seq > vr_router_sent(r, 0)->seq);
     if (r->stats.n_sent && !vr_router_sent(r, 0)->answered) {
         r->stats.misses++;
         r->stats.replies = 0;
@@ -412,11 +415,11 @@ vr_liveness_format(const struct vr_liveness *set, long long int now,
                   set->max_misses, set->recover);
     for (i = 0; i < n; i++) {
         const struct vr_liveness_stats *s = &routers[i]->stats;
-        long long int age = now - s->since_ms;
+        long long int age = MAX(now - s->since_ms, 0);
 
         ds_put_format(out, "router "IP_FMT": %s for %lld.%03lld s, rtt ",
                       IP_ARGS(routers[i]->ip), vr_state_to_string(s->state),
-                      age / 1000, llabs(age % 1000));
+                      age / 1000, age % 1000);
         if (s->last_rtt_ms >= 0) {
             ds_put_format(out, "%lld ms", s->last_rtt_ms);
         } else {

@@ -102,6 +102,7 @@ do_parse(char *argv[])
     return status == VR_REPLY_OK ? 0 : 1;
 }
 
+/* Runs the command of the arguments (see the top of this file). */
 int
 main(int argc, char *argv[])
 {

@@ -146,6 +146,7 @@ run_script(const uint8_t *data, size_t size)
     vr_liveness_destroy(set);
 }
 
+/* libFuzzer's entry point: one input, as a reply and as a script. */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
