@@ -30,4 +30,8 @@ lib_libjstack_a_SOURCES = \
 	lib/model.c \
 	lib/model.h \
 	lib/settings.c \
-	lib/settings.h
+	lib/settings.h \
+	lib/vr-liveness.c \
+	lib/vr-liveness.h \
+	lib/vr-probe.c \
+	lib/vr-probe.h

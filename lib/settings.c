@@ -16,6 +16,7 @@
 #include "smap.h"
 #include "svec.h"
 #include "util.h"
+#include "vr-liveness.h"
 
 /* Every setting the agent knows, in the order messages list them. */
 static const struct settings_key keys[] = {
@@ -43,6 +44,10 @@ static const struct settings_key keys[] = {
     { "jstack-dhcp-lease-time", "dhcp-lease-time", false, "86400",
       "86400" },
     { "jstack-dhcp-rate", "dhcp-rate", false, "20", "20" },
+    { "jstack-vr-probe-interval", "vr-probe-interval", false, "1000",
+      "1000" },
+    { "jstack-vr-probe-misses", "vr-probe-misses", false, "3", "3" },
+    { "jstack-vr-probe-recover", "vr-probe-recover", false, "2", "2" },
 };
 
 /* Returns the table of known settings and stores its size in '*n'.  The
@@ -245,6 +250,15 @@ settings_resolve(const struct smap *external_ids,
         } else if (!strcmp(key->key, "jstack-dhcp-rate")) {
             settings_parse_uint(key, value, 1, 10000, &settings->dhcp_rate,
                                 problems);
+        } else if (!strcmp(key->key, "jstack-vr-probe-interval")) {
+            settings_parse_uint(key, value, 100, 60 * 1000,
+                                &settings->vr_probe_interval, problems);
+        } else if (!strcmp(key->key, "jstack-vr-probe-misses")) {
+            settings_parse_uint(key, value, 1, VR_LIVENESS_MAX_COUNT,
+                                &settings->vr_probe_misses, problems);
+        } else if (!strcmp(key->key, "jstack-vr-probe-recover")) {
+            settings_parse_uint(key, value, 1, VR_LIVENESS_MAX_COUNT,
+                                &settings->vr_probe_recover, problems);
         } else {
             OVS_NOT_REACHED();
         }
@@ -307,5 +321,8 @@ settings_equal(const struct settings *a, const struct settings *b)
             && settings_str_equal(a->dhcp_dns, b->dhcp_dns)
             && settings_str_equal(a->dhcp_domain, b->dhcp_domain)
             && a->dhcp_lease_time == b->dhcp_lease_time
-            && a->dhcp_rate == b->dhcp_rate);
+            && a->dhcp_rate == b->dhcp_rate
+            && a->vr_probe_interval == b->vr_probe_interval
+            && a->vr_probe_misses == b->vr_probe_misses
+            && a->vr_probe_recover == b->vr_probe_recover);
 }

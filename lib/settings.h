@@ -45,6 +45,15 @@ struct settings {
     unsigned int dhcp_lease_time;       /* jstack-dhcp-lease-time, s. */
     unsigned int dhcp_rate;     /* jstack-dhcp-rate: DHCP packets punted per
                                  * second and port. */
+    unsigned int vr_probe_interval;     /* jstack-vr-probe-interval: ms
+                                         * between two probes of a virtual
+                                         * router. */
+    unsigned int vr_probe_misses;       /* jstack-vr-probe-misses: probes
+                                         * in a row without a reply that
+                                         * make a router down. */
+    unsigned int vr_probe_recover;      /* jstack-vr-probe-recover: replies
+                                         * in a row that make a down router
+                                         * up. */
 };
 
 /* One known setting: its external_ids key, command-line option, whether it

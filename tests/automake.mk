@@ -10,7 +10,8 @@ tests_unit_check_unit_SOURCES = \
 	tests/unit/test-model.c \
 	tests/unit/main.c \
 	tests/unit/suites.h \
-	tests/unit/test-settings.c
+	tests/unit/test-settings.c \
+	tests/unit/test-vr.c
 tests_unit_check_unit_CPPFLAGS = $(AM_CPPFLAGS) $(CHECK_CFLAGS) \
 	-DTEST_SRCDIR='"$(abs_top_srcdir)/tests"'
 tests_unit_check_unit_LDADD = lib/libjstack.a $(OVS_LIBS) $(CHECK_LIBS)
@@ -19,6 +20,11 @@ tests_unit_check_unit_LDADD = lib/libjstack.a $(OVS_LIBS) $(CHECK_LIBS)
 check_PROGRAMS += tests/pipeline-dump
 tests_pipeline_dump_SOURCES = tests/pipeline-dump.c
 tests_pipeline_dump_LDADD = lib/libjstack.a $(OVS_LIBS)
+
+# Composes and parses probe frames, for the reflector's system test.
+check_PROGRAMS += tests/vr-probe-tool
+tests_vr_probe_tool_SOURCES = tests/vr-probe-tool.c
+tests_vr_probe_tool_LDADD = lib/libjstack.a $(OVS_LIBS)
 
 # Builds what the tests run, without running them.
 .PHONY: check-programs

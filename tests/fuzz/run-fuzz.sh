@@ -1,9 +1,11 @@
 #!/bin/sh
 # Builds the libFuzzer harnesses, each with the lib/ sources it tests
 # compiled in and linked against the non-instrumented libopenvswitch.a, and
-# runs them one after the other, sharing the time budget:
-#   fuzz-model  the document parser (lib/model.c, lib/host-view.c)
-#   fuzz-dhcp   the DHCP codec (lib/dhcp.c)
+# runs them one after the other, sharing the time budget equally:
+#   fuzz-model     the document parser (lib/model.c, lib/host-view.c)
+#   fuzz-dhcp      the DHCP codec (lib/dhcp.c)
+#   fuzz-vr-probe  virtual-router probe replies and liveness
+#                  (lib/vr-probe.c, lib/vr-liveness.c)
 # Each reads its seeds from tests/fuzz/corpus-NAME.
 #
 # usage: tests/fuzz/run-fuzz.sh SRCDIR BUILDDIR [SECONDS]
@@ -105,11 +107,10 @@ fuzz_one() {
     echo "$target: $runs runs, no crash"
 }
 
-half=$(( seconds / 2 ))
-[ "$half" -gt 0 ] || half=1
+share=$(( seconds / 3 ))
+[ "$share" -gt 0 ] || share=1
 status=0
-fuzz_one model "$half" model.c host-view.c || status=1
-rest=$(( seconds - half ))
-[ "$rest" -gt 0 ] || rest=1
-fuzz_one dhcp "$rest" dhcp.c || status=1
+fuzz_one model "$share" model.c host-view.c || status=1
+fuzz_one dhcp "$share" dhcp.c || status=1
+fuzz_one vr-probe "$share" vr-probe.c vr-liveness.c || status=1
 exit $status

@@ -5,6 +5,9 @@
 #   host a  10.10.10.2  agent, VMs of the document's host 10.10.10.2
 #   host b  10.10.10.3  agent, VMs of the document's host 10.10.10.3
 #   host r  10.10.10.4  the virtual router: a vxlan port and counting flows
+#   host r2 10.10.10.5  a second virtual router like r, only with
+#                       HOSTS_R2=1 (then the document's first subnet has
+#                       both routers; without it, only r)
 #
 # Underlay: each host's br-phy (netdev, NORMAL; its LOCAL port carries the
 # tunnel IP) has a veth "ul" whose other end is a port of a Linux bridge in
@@ -18,10 +21,29 @@
 # Needs: root, ip netns, SRCDIR, BUILDDIR.
 
 HOSTS_PREFIX=${HOSTS_PREFIX:-js$$-}
-declare -A HOST_IP=([a]=10.10.10.2 [b]=10.10.10.3 [r]=10.10.10.4)
+declare -A HOST_IP=([a]=10.10.10.2 [b]=10.10.10.3 [r]=10.10.10.4
+                    [r2]=10.10.10.5)
 declare -A HOST_MAC=([a]=02:00:0a:0a:0a:02 [b]=02:00:0a:0a:0a:03
-                     [r]=02:00:0a:0a:0a:04)
+                     [r]=02:00:0a:0a:0a:04 [r2]=02:00:0a:0a:0a:05)
 GW_MAC=fa:16:3e:97:64:ef
+
+# Prints the hosts this run emulates: a, b, r, and r2 with HOSTS_R2=1.
+hosts_list() {
+    if [ "${HOSTS_R2:-0}" = 1 ]; then
+        echo a b r r2
+    else
+        echo a b r
+    fi
+}
+
+# Prints the routers of this run: r, and r2 with HOSTS_R2=1.
+hosts_routers() {
+    if [ "${HOSTS_R2:-0}" = 1 ]; then
+        echo r r2
+    else
+        echo r
+    fi
+}
 
 # Exits 77 (skip) unless the system tests can run here.
 hosts_require() {
@@ -121,7 +143,7 @@ host_start_vswitchd() {
     hosts_wait_for hx "$h" ip link show br-phy || return 1
     hx "$h" ip addr replace "${HOST_IP[$h]}/24" dev br-phy
     hx "$h" ip link set dev br-phy up
-    for p in a b r; do
+    for p in $(hosts_list); do
         [ "$p" = "$h" ] && continue
         hx "$h" ovs-appctl tnl/neigh/set br-phy "${HOST_IP[$p]}" \
             "${HOST_MAC[$p]}" >/dev/null || return 1
@@ -157,34 +179,42 @@ host_create() {
     host_start_vswitchd "$h"
 }
 
-# Makes host r the virtual router: a vxlan port on br0 taking any VNI from
-# anyone, and flows that count what reaches it.
+# Makes host $1 (r or r2) a virtual router: a vxlan port on br0 taking any
+# VNI from anyone, and flows that count what reaches it.
 host_make_router() {
-    hx r ovs-vsctl add-port br0 vx -- set Interface vx type=vxlan \
+    local h=$1
+    hx "$h" ovs-vsctl add-port br0 vx -- set Interface vx type=vxlan \
         options:remote_ip=flow options:key=flow ofport_request=1 || return 1
-    hx r ovs-ofctl -O OpenFlow13 add-flow br0 \
+    hx "$h" ovs-ofctl -O OpenFlow13 add-flow br0 \
         "priority=100,in_port=1,dl_dst=$GW_MAC actions=drop" || return 1
-    hx r ovs-ofctl -O OpenFlow13 add-flow br0 "priority=0 actions=drop"
+    hx "$h" ovs-ofctl -O OpenFlow13 add-flow br0 "priority=0 actions=drop"
 }
 
-# Prints the number of packets host r counted for the gateway MAC (with
-# extra match $1, e.g. "tun_id=0x1", when given).
-router_count() {
-    hx r ovs-ofctl -O OpenFlow13 dump-flows br0 "dl_dst=$GW_MAC" \
+# Prints the number of packets router host $1 (r or r2) counted for the
+# gateway MAC.
+router_count_on() {
+    hx "$1" ovs-ofctl -O OpenFlow13 dump-flows br0 "dl_dst=$GW_MAC" \
         | sed -n 's/.*n_packets=\([0-9]*\),.*/\1/p' | head -n 1
 }
 
-# Writes the test document: seed 000 without the nonexistent router
-# 10.10.10.5, with one more VM on host b, a second subnet (172.16.2.0/24,
+# Prints the number of packets host r counted for the gateway MAC.
+router_count() {
+    router_count_on r
+}
+
+# Writes the test document: seed 000 (without its router 10.10.10.5 unless
+# HOSTS_R2=1), with one more VM on host b, a second subnet (172.16.2.0/24,
 # vni 2) with a VM on each host, and a security group allowing ICMP and
 # TCP 22 both ways within each subnet.
 hosts_make_document() {
     python3 - "$SRCDIR/tests/fixtures/seed-000.json" "$HOSTS_DIR/doc.json" \
-        <<'PY'
+        "${HOSTS_R2:-0}" <<'PY'
 import copy, json, sys
 doc = json.load(open(sys.argv[1]))
 s1 = doc['Result']['subnets'][0]
 s1['routers'] = ['10.10.10.4']
+if sys.argv[3] == '1':
+    s1['routers'].append('10.10.10.5')
 sg = s1['securitygroups'][0]
 sgid = sg['id']
 for direction in (0, 1):
@@ -237,7 +267,8 @@ port_info() {
     python3 - "$HOSTS_DIR/doc.json" "$1" <<'PY'
 import json, sys
 doc = json.load(open(sys.argv[1]))
-hosts = {'10.10.10.2': 'a', '10.10.10.3': 'b', '10.10.10.4': 'r'}
+hosts = {'10.10.10.2': 'a', '10.10.10.3': 'b', '10.10.10.4': 'r',
+         '10.10.10.5': 'r2'}
 for s in doc['Result']['subnets']:
     for p in s['ports']:
         if p['deviceId'] == sys.argv[2]:
@@ -321,7 +352,8 @@ host_start_controller() {
         "$(cat "$HOSTS_DIR/$h/http.port")" "${HOST_IP[$h]}"
 }
 
-# Sets up everything: underlay, hosts a, b and r, the document, every VM of
+# Sets up everything: underlay, hosts a, b and r (and r2 with HOSTS_R2=1),
+# the document, every VM of
 # hosts a and b (deviceIds of the document, or only "$@" when given), and
 # the agents of a and b, synced.  With HOSTS_HTTP=1 each agent fetches the
 # document over HTTP from a test controller in its host's namespace.
@@ -335,10 +367,12 @@ hosts_setup() {
     ip netns exec "$(host_ns ul)" ip link add ulbr type bridge || return 1
     ip netns exec "$(host_ns ul)" ip link set dev ulbr up
     local h vm
-    for h in a b r; do
+    for h in $(hosts_list); do
         host_create "$h" || return 1
     done
-    host_make_router || return 1
+    for h in $(hosts_routers); do
+        host_make_router "$h" || return 1
+    done
     hosts_make_document || return 1
     local vms=("$@")
     if [ ${#vms[@]} -eq 0 ]; then
@@ -448,7 +482,7 @@ hosts_cleanup() {
         [ -f "$f" ] || continue
         bg_stop "$(basename "$f" .pid)"
     done
-    for h in a b r; do
+    for h in a b r r2; do
         hosts_kill "$h" jstack-agent
         hosts_kill "$h" ovs-vswitchd
         hosts_kill "$h" ovsdb-server

@@ -28,7 +28,8 @@ char *test_read_file(const char *relative);
     UNIT_SUITE(test_desired_suite)              \
     UNIT_SUITE(test_pipeline_suite)             \
     UNIT_SUITE(test_secgroup_suite)             \
-    UNIT_SUITE(test_dhcp_suite)
+    UNIT_SUITE(test_dhcp_suite)               \
+    UNIT_SUITE(test_vr_suite)
 
 #define UNIT_SUITE(NAME) Suite *NAME(void);
 UNIT_SUITES

@@ -95,7 +95,7 @@ test_config(struct dhcp_config *config, const char *domain)
                                      &reason));
     ck_assert_ptr_null(reason);
 
-    model_destroy(model);
+    model_unref(model);
     svec_destroy(&errors);
     free(text);
 }

@@ -41,6 +41,9 @@ START_TEST(test_settings_complete)
     ck_assert_str_eq(settings.dhcp_domain, "");
     ck_assert_uint_eq(settings.dhcp_lease_time, 86400);
     ck_assert_uint_eq(settings.dhcp_rate, 20);
+    ck_assert_uint_eq(settings.vr_probe_interval, 1000);
+    ck_assert_uint_eq(settings.vr_probe_misses, 3);
+    ck_assert_uint_eq(settings.vr_probe_recover, 2);
 
     settings_destroy(&settings);
     svec_destroy(&problems);
@@ -155,6 +158,48 @@ START_TEST(test_settings_dhcp_invalid)
     svec_clear(&problems);
     ck_assert(settings_resolve(&ids, NULL, &settings, &problems));
     settings_destroy(&settings);
+    svec_destroy(&problems);
+    smap_destroy(&ids);
+}
+END_TEST
+
+/* The virtual-router probe settings resolve within their ranges and are
+ * reported by name outside them; a change is seen by settings_equal(). */
+START_TEST(test_settings_vr_probe)
+{
+    struct smap ids = SMAP_INITIALIZER(&ids);
+    smap_add(&ids, "jstack-controller", "http://a/");
+    smap_add(&ids, "jstack-encap-ip", "10.0.0.1");
+    smap_add(&ids, "jstack-vr-probe-interval", "250");
+    smap_add(&ids, "jstack-vr-probe-misses", "32");
+    smap_add(&ids, "jstack-vr-probe-recover", "1");
+
+    struct settings a, b;
+    struct svec problems = SVEC_EMPTY_INITIALIZER;
+    ck_assert(settings_resolve(&ids, NULL, &a, &problems));
+    ck_assert_uint_eq(a.vr_probe_interval, 250);
+    ck_assert_uint_eq(a.vr_probe_misses, 32);
+    ck_assert_uint_eq(a.vr_probe_recover, 1);
+
+    smap_replace(&ids, "jstack-vr-probe-recover", "2");
+    ck_assert(settings_resolve(&ids, NULL, &b, &problems));
+    ck_assert(!settings_equal(&a, &b));
+    settings_destroy(&b);
+
+    smap_replace(&ids, "jstack-vr-probe-interval", "99");
+    smap_replace(&ids, "jstack-vr-probe-misses", "0");
+    smap_replace(&ids, "jstack-vr-probe-recover", "33");
+    ck_assert(!settings_resolve(&ids, NULL, &b, &problems));
+    ck_assert_uint_eq(problems.n, 3);
+    ck_assert_str_eq(problems.names[0], "setting jstack-vr-probe-interval: "
+                     "\"99\" is not an integer between 100 and 60000");
+    ck_assert_str_eq(problems.names[1], "setting jstack-vr-probe-misses: "
+                     "\"0\" is not an integer between 1 and 32");
+    ck_assert_str_eq(problems.names[2], "setting jstack-vr-probe-recover: "
+                     "\"33\" is not an integer between 1 and 32");
+
+    settings_destroy(&a);
+    settings_destroy(&b);
     svec_destroy(&problems);
     smap_destroy(&ids);
 }
@@ -316,6 +361,7 @@ test_settings_suite(void)
     tcase_add_test(tc, test_settings_equal);
     tcase_add_test(tc, test_settings_dhcp);
     tcase_add_test(tc, test_settings_dhcp_invalid);
+    tcase_add_test(tc, test_settings_vr_probe);
     suite_add_tcase(suite, tc);
     return suite;
 }
