@@ -14,6 +14,8 @@
 #include "compute.h"
 #include "desired.h"
 #include "dirs.h"
+#include "host-publisher.h"
+#include "host-snapshot.h"
 #include "host-state.h"
 #include "host-view.h"
 #include "localdb.h"
@@ -46,6 +48,9 @@ struct agent {
     struct source *source;      /* Owned: the controller's document; NULL
                                  * until the settings are first OK. */
     struct host_state state;    /* Owned: host view and local facts. */
+    struct host_publisher *publisher;   /* Owned: snapshots of 'state' for
+                                         * other threads. */
+    uint64_t published_seqno;   /* 'state' seqno last published. */
     struct compute *compute;    /* Owned: host state -> desired. */
 
     /* When to run the plumbing again. */
@@ -88,6 +93,8 @@ agent_create(const struct agent_options *options)
     agent->db = localdb_create(agent->db_remote);
     agent->ofctrl = ofctrl_create(pipeline_owns_table);
     host_state_init(&agent->state);
+    agent->publisher = host_publisher_create();
+    agent->published_seqno = UINT64_MAX;
     agent->compute = compute_create();
     agent->db_seqno = UINT_MAX;
     agent->plumbed_db_seqno = UINT_MAX;
@@ -122,6 +129,7 @@ agent_destroy(struct agent *agent)
 {
     if (agent) {
         compute_destroy(agent->compute);
+        host_publisher_destroy(agent->publisher);
         host_state_destroy(&agent->state);
         source_destroy(agent->source);
         ofctrl_destroy(agent->ofctrl);
@@ -249,6 +257,11 @@ agent_run(struct agent *agent)
         agent_run_plumbing(agent, txn);
     }
     compute_run(agent->compute, &agent->state);
+    if (agent->state.seqno != agent->published_seqno) {
+        agent->published_seqno = agent->state.seqno;
+        host_publisher_publish(agent->publisher,
+                               host_snapshot_create(&agent->state));
+    }
 
     if (agent->settings_ok) {
         char *target = agent_switch_target(agent);

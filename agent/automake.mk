@@ -6,6 +6,8 @@ agent_libjstack_agent_a_SOURCES = \
 	agent/agent.h \
 	agent/compute.c \
 	agent/compute.h \
+	agent/host-publisher.c \
+	agent/host-publisher.h \
 	agent/ofctrl.c \
 	agent/ofctrl.h \
 	agent/plumbing.c \

@@ -22,6 +22,8 @@ lib_libjstack_a_SOURCES = \
 	lib/pipeline-punt.c \
 	lib/pipeline-secgroup.c \
 	lib/host-view.c \
+	lib/host-snapshot.c \
+	lib/host-snapshot.h \
 	lib/host-state.c \
 	lib/host-state.h \
 	lib/ids.c \

@@ -16,7 +16,7 @@ packages=(
     # The agent's own dependencies.
     libcurl4-openssl-dev libmicrohttpd-dev libsystemd-dev check
     # Fuzzing (libFuzzer) and the system tests' tools.
-    clang iproute2 tcpdump netcat-openbsd curl procps iputils-ping ethtool
+    clang valgrind iproute2 tcpdump netcat-openbsd curl procps iputils-ping ethtool
     # DHCP clients for the DHCP system test.
     isc-dhcp-client busybox
 )

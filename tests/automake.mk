@@ -35,3 +35,9 @@ check-programs: $(check_PROGRAMS) $(sbin_PROGRAMS)
 check-local: $(check_PROGRAMS) $(sbin_PROGRAMS)
 	$(SHELL) $(top_srcdir)/tests/run-tests.sh \
 		--srcdir "$(abs_top_srcdir)" --builddir "$(abs_top_builddir)"
+
+# Two threads reading host snapshots while the main thread replaces them,
+# run under Helgrind by tests/functional/test-snapshot-threads.sh.
+check_PROGRAMS += tests/snapshot-race
+tests_snapshot_race_SOURCES = tests/snapshot-race.c
+tests_snapshot_race_LDADD = $(AGENT_LIBS)
