@@ -64,7 +64,8 @@ pipeline_arp(struct pipeline_ctx *ctx)
         }
     }
 
-    pipeline_add_flow(ctx, DESIRED_STAGE_ARP, DESIRED_OWNER_HOST, "", PIPELINE_T_ARP,
+    pipeline_add_flow(ctx, DESIRED_STAGE_ARP, DESIRED_OWNER_HOST, "",
+                      PIPELINE_T_ARP,
                       ARP_PRIO_DEFAULT, "arp actions=goto_table:%d",
                       PIPELINE_T_L3);
 }

@@ -48,7 +48,8 @@ classify_tunnel(struct pipeline_ctx *ctx, const struct pipeline_subnet *ps,
         return;
     }
 
-    pipeline_add_flow(ctx, DESIRED_STAGE_CLASSIFY, DESIRED_OWNER_SUBNET, ps->subnet->id,
+    pipeline_add_flow(ctx, DESIRED_STAGE_CLASSIFY, DESIRED_OWNER_SUBNET,
+                      ps->subnet->id,
                       PIPELINE_T_CLASSIFY, CLASSIFY_PRIO_TUNNEL,
                       "tun_id=%#"PRIx32",in_port=%"PRIu32" actions="
                       "write_metadata:%#"PRIx32"/0xffffffff,goto_table:%d",
@@ -69,7 +70,8 @@ classify_port(struct pipeline_ctx *ctx, const struct pipeline_port *pp)
                   "goto_table:%d", pp->subnet->subnet->metadata,
                   PIPELINE_T_PORT_SECURITY);
 
-    pipeline_add_flow(ctx, DESIRED_STAGE_CLASSIFY, DESIRED_OWNER_PORT, pp->port->id,
+    pipeline_add_flow(ctx, DESIRED_STAGE_CLASSIFY, DESIRED_OWNER_PORT,
+                      pp->port->id,
                       PIPELINE_T_CLASSIFY, CLASSIFY_PRIO_PORT,
                       "in_port=%"PRIu32" actions=%s",
                       pp->ofport, ds_cstr(&actions));

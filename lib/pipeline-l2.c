@@ -91,7 +91,8 @@ l2_subnet(struct pipeline_ctx *ctx, const struct pipeline_subnet *ps)
     if (ps->select_group) {
         for (size_t i = 0; i < subnet->n_gateway_ports; i++) {
             const struct model_port *gw = &subnet->gateway_ports[i];
-            pipeline_add_flow(ctx, DESIRED_STAGE_L2, DESIRED_OWNER_PORT, gw->id,
+            pipeline_add_flow(ctx, DESIRED_STAGE_L2, DESIRED_OWNER_PORT,
+                              gw->id,
                               PIPELINE_T_L2, L2_PRIO_MAC,
                               "metadata=%#"PRIx32",dl_dst="ETH_ADDR_FMT" "
                               "actions=set_field:%#"PRIx32"->tun_id,"

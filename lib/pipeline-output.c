@@ -61,7 +61,8 @@ pipeline_output(struct pipeline_ctx *ctx)
         if (ps->select_group) {
             for (size_t j = 0; j < subnet->n_gateway_ports; j++) {
                 const struct model_port *gw = &subnet->gateway_ports[j];
-                pipeline_add_flow(ctx, DESIRED_STAGE_OUTPUT, DESIRED_OWNER_PORT, gw->id,
+                pipeline_add_flow(ctx, DESIRED_STAGE_OUTPUT,
+                                  DESIRED_OWNER_PORT, gw->id,
                                   PIPELINE_T_OUTPUT, OUTPUT_PRIO,
                                   "metadata=%#"PRIx32",dl_dst="ETH_ADDR_FMT
                                   " actions=group:%"PRIu32, subnet->metadata,

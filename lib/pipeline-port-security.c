@@ -42,13 +42,15 @@ port_security_address(struct pipeline_ctx *ctx,
 {
     ovs_be32 mask = be32_prefix_mask(plen);
 
-    pipeline_add_flow(ctx, DESIRED_STAGE_PORT_SECURITY, DESIRED_OWNER_PORT, pp->port->id,
+    pipeline_add_flow(ctx, DESIRED_STAGE_PORT_SECURITY, DESIRED_OWNER_PORT,
+                      pp->port->id,
                       PIPELINE_T_PORT_SECURITY, PORTSEC_PRIO_PORT,
                       "ip,in_port=%"PRIu32",dl_src="ETH_ADDR_FMT","
                       "nw_src="IP_FMT"/"IP_FMT" actions=goto_table:%d",
                       pp->ofport, ETH_ADDR_ARGS(mac), IP_ARGS(ip),
                       IP_ARGS(mask), PIPELINE_T_EGRESS_CT);
-    pipeline_add_flow(ctx, DESIRED_STAGE_PORT_SECURITY, DESIRED_OWNER_PORT, pp->port->id,
+    pipeline_add_flow(ctx, DESIRED_STAGE_PORT_SECURITY, DESIRED_OWNER_PORT,
+                      pp->port->id,
                       PIPELINE_T_PORT_SECURITY, PORTSEC_PRIO_PORT,
                       "arp,in_port=%"PRIu32",dl_src="ETH_ADDR_FMT","
                       "arp_spa="IP_FMT"/"IP_FMT",arp_sha="ETH_ADDR_FMT" "
@@ -65,7 +67,8 @@ port_security_port(struct pipeline_ctx *ctx, const struct pipeline_port *pp)
     const struct model_port *port = pp->port;
 
     port_security_address(ctx, pp, port->mac, port->fixed_ip, 32);
-    pipeline_add_flow(ctx, DESIRED_STAGE_PORT_SECURITY, DESIRED_OWNER_PORT, port->id,
+    pipeline_add_flow(ctx, DESIRED_STAGE_PORT_SECURITY, DESIRED_OWNER_PORT,
+                      port->id,
                       PIPELINE_T_PORT_SECURITY, PORTSEC_PRIO_PORT,
                       "udp,in_port=%"PRIu32",dl_src="ETH_ADDR_FMT","
                       "dl_dst=ff:ff:ff:ff:ff:ff,tp_src=68,tp_dst=67 "
@@ -82,7 +85,8 @@ void
 pipeline_port_security(struct pipeline_ctx *ctx)
 {
     if (ctx->facts->metadata_ofport) {
-        pipeline_add_flow(ctx, DESIRED_STAGE_PORT_SECURITY, DESIRED_OWNER_HOST, "",
+        pipeline_add_flow(ctx, DESIRED_STAGE_PORT_SECURITY,
+                          DESIRED_OWNER_HOST, "",
                           PIPELINE_T_PORT_SECURITY, PORTSEC_PRIO_METADATA,
                           "tcp,nw_dst="PIPELINE_METADATA_IP",tp_dst=80 "
                           "actions=goto_table:%d", PIPELINE_T_DISPATCH);

@@ -70,13 +70,15 @@ punt_metadata_reply(struct pipeline_ctx *ctx, const struct pipeline_port *pp)
 
     struct ds actions = DS_EMPTY_INITIALIZER;
     pipeline_put_arp_reply(&actions, pp->port->mac, address);
-    pipeline_add_flow(ctx, DESIRED_STAGE_METADATA, DESIRED_OWNER_PORT, pp->port->id,
+    pipeline_add_flow(ctx, DESIRED_STAGE_METADATA, DESIRED_OWNER_PORT,
+                      pp->port->id,
                       PIPELINE_T_METADATA_REPLY, PUNT_PRIO,
                       "arp,arp_tpa="IP_FMT",arp_op=1 actions=%s",
                       IP_ARGS(address), ds_cstr(&actions));
     ds_destroy(&actions);
 
-    pipeline_add_flow(ctx, DESIRED_STAGE_METADATA, DESIRED_OWNER_PORT, pp->port->id,
+    pipeline_add_flow(ctx, DESIRED_STAGE_METADATA, DESIRED_OWNER_PORT,
+                      pp->port->id,
                       PIPELINE_T_METADATA_REPLY, PUNT_PRIO,
                       "tcp,nw_src="PIPELINE_METADATA_IP",nw_dst="IP_FMT","
                       "tp_src=%"PRIu16" actions=set_field:80->tcp_src,"
@@ -120,7 +122,8 @@ pipeline_punt(struct pipeline_ctx *ctx)
     for (size_t i = 0; i < ctx->n_subnets; i++) {
         const struct model_subnet *subnet = ctx->subnets[i].subnet;
         if (subnet->dhcp_port) {
-            pipeline_add_flow(ctx, DESIRED_STAGE_DHCP, DESIRED_OWNER_SUBNET, subnet->id,
+            pipeline_add_flow(ctx, DESIRED_STAGE_DHCP, DESIRED_OWNER_SUBNET,
+                              subnet->id,
                               PIPELINE_T_DHCP, PUNT_PRIO,
                               "udp,metadata=%#"PRIx32","
                               "dl_dst=ff:ff:ff:ff:ff:ff,tp_src=68,tp_dst=67 "

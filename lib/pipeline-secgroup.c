@@ -494,7 +494,8 @@ sg_rule_flows(struct sg_ctx *sgc, const struct pipeline_port *pp,
 
         char *state = xasprintf("ct_state=-rpl-inv+trk,%s=%#"PRIx32,
                                 dir->port_reg, pp->ofport);
-        pipeline_conj_add(&sgc->conj, dir->stage, DESIRED_OWNER_PORT, pp->port->id,
+        pipeline_conj_add(&sgc->conj, dir->stage, DESIRED_OWNER_PORT,
+                          pp->port->id,
                           dir->sg_table, SG_PRIO_RULE, state, r->id, 1,
                           n_clauses);
         free(state);
@@ -504,7 +505,8 @@ sg_rule_flows(struct sg_ctx *sgc, const struct pipeline_port *pp,
         for (size_t i = 0; i < ARRAY_SIZE(dims); i++) {
             if (dims[i]->n) {
                 for (size_t j = 0; j < dims[i]->n; j++) {
-                    pipeline_conj_add(&sgc->conj, dir->stage, DESIRED_OWNER_SECGROUP, r->group_id,
+                    pipeline_conj_add(&sgc->conj, dir->stage,
+                                      DESIRED_OWNER_SECGROUP, r->group_id,
                                       dir->sg_table, SG_PRIO_RULE,
                                       dims[i]->names[j], r->id, clause,
                                       n_clauses);
@@ -542,7 +544,8 @@ sg_mark_flows(struct sg_ctx *sgc, const struct pipeline_port *pp,
               bool reply)
 {
     for (size_t i = 0; i < rules->n; i++) {
-        pipeline_add_flow(sgc->ctx, dir->stage, DESIRED_OWNER_PORT, pp->port->id, dir->sg_table,
+        pipeline_add_flow(sgc->ctx, dir->stage, DESIRED_OWNER_PORT,
+                          pp->port->id, dir->sg_table,
                           SG_PRIO_MARK, "ct_state=-new%crpl-inv+trk,"
                           "%s=%#"PRIx32",ct_mark=%#"PRIx32" "
                           "actions=goto_table:%d", reply ? '+' : '-',
@@ -569,13 +572,15 @@ sg_port(struct sg_ctx *sgc, const struct pipeline_port *pp)
         const struct sg_dir *dir = &sg_dirs[d];
 
         if (!pp->zone) {
-            pipeline_add_flow(sgc->ctx, dir->stage, DESIRED_OWNER_PORT, pp->port->id,
+            pipeline_add_flow(sgc->ctx, dir->stage, DESIRED_OWNER_PORT,
+                              pp->port->id,
                               dir->ct_table, SG_PRIO_CT_PORT,
                               "ip,%s=%#"PRIx32" actions=drop",
                               dir->port_reg, pp->ofport);
             continue;
         }
-        pipeline_add_flow(sgc->ctx, dir->stage, DESIRED_OWNER_PORT, pp->port->id, dir->ct_table,
+        pipeline_add_flow(sgc->ctx, dir->stage, DESIRED_OWNER_PORT,
+                          pp->port->id, dir->ct_table,
                           SG_PRIO_CT_PORT, "ip,%s=%#"PRIx32" "
                           "actions=ct(table=%d,zone=%"PRIu32")",
                           dir->port_reg, pp->ofport, dir->sg_table,
@@ -606,12 +611,15 @@ pipeline_secgroups(struct pipeline_ctx *ctx)
 
     for (size_t d = 0; d < ARRAY_SIZE(sg_dirs); d++) {
         const struct sg_dir *dir = &sg_dirs[d];
-        pipeline_add_flow(ctx, dir->stage, DESIRED_OWNER_HOST, "", dir->ct_table,
+        pipeline_add_flow(ctx, dir->stage, DESIRED_OWNER_HOST, "",
+                          dir->ct_table,
                           SG_PRIO_CT_DEFAULT, "actions=goto_table:%d",
                           dir->next_table);
-        pipeline_add_flow(ctx, dir->stage, DESIRED_OWNER_HOST, "", dir->sg_table,
+        pipeline_add_flow(ctx, dir->stage, DESIRED_OWNER_HOST, "",
+                          dir->sg_table,
                           SG_PRIO_INVALID, "ct_state=+inv+trk actions=drop");
-        pipeline_add_flow(ctx, dir->stage, DESIRED_OWNER_HOST, "", dir->sg_table, SG_PRIO_DROP,
+        pipeline_add_flow(ctx, dir->stage, DESIRED_OWNER_HOST, "",
+                          dir->sg_table, SG_PRIO_DROP,
                           "actions=drop");
     }
     for (size_t i = 0; i < ctx->n_ports; i++) {
