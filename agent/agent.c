@@ -17,6 +17,7 @@
 #include "host-view.h"
 #include "localdb.h"
 #include "model.h"
+#include "notify.h"
 #include "ofctrl.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/vlog.h"
@@ -45,6 +46,7 @@ struct agent {
     struct source *source;      /* Owned: the controller's document; NULL
                                  * until the settings are first OK. */
     struct compute *compute;    /* Owned: model -> host view -> desired. */
+    struct notify *notify;      /* Owned: what systemd is told. */
 
     /* Settings, re-resolved whenever the database changes. */
     unsigned int db_seqno;      /* localdb_seqno() they were resolved at. */
@@ -84,6 +86,7 @@ agent_create(const struct agent_options *options)
     agent->db_seqno = UINT_MAX;
     svec_init(&agent->problems);
     agent->started = time_msec();
+    agent->notify = notify_create(agent->started);
 
     unixctl_command_register("status", "", 0, 0, agent_unixctl_status,
                              agent);
@@ -112,6 +115,7 @@ void
 agent_destroy(struct agent *agent)
 {
     if (agent) {
+        notify_destroy(agent->notify);
         compute_destroy(agent->compute);
         source_destroy(agent->source);
         ofctrl_destroy(agent->ofctrl);
@@ -185,6 +189,30 @@ agent_update_source(struct agent *agent)
     }
 }
 
+/* Tells systemd what the agent is doing (agent/notify.h): ready once the
+ * bridge first equals the desired state, or while a setting is missing. */
+static void
+agent_run_notify(struct agent *agent)
+{
+    bool has_desired = compute_has_desired(agent->compute);
+    uint64_t seqno = has_desired ? compute_desired_seqno(agent->compute) : 0;
+    struct notify_state state = {
+        .db_connected = localdb_is_connected(agent->db),
+        .db_remote = agent->db_remote,
+        .missing_setting = (agent->settings_ok || !agent->problems.n
+                            ? NULL : agent->problems.names[0]),
+        .controller = agent->settings_ok ? agent->settings.controller : NULL,
+        .encap_ip = agent->settings_ok ? agent->settings.encap_ip : NULL,
+        .bridge = agent->settings_ok ? agent->settings.bridge : NULL,
+        .bridge_connected = ofctrl_is_connected(agent->ofctrl),
+        .has_desired = has_desired,
+        .desired_seqno = seqno,
+        .in_sync = has_desired && ofctrl_in_sync(agent->ofctrl, seqno),
+    };
+
+    notify_run(agent->notify, &state, time_msec());
+}
+
 /* Does the agent's work: database, settings, controller source, desired
  * state, bridge. */
 void
@@ -227,6 +255,7 @@ agent_run(struct agent *agent)
         ofctrl_put(agent->ofctrl, compute_desired(agent->compute),
                    compute_desired_seqno(agent->compute), time_msec());
     }
+    agent_run_notify(agent);
 }
 
 /* Arranges for poll_block() to wake up when agent_run() has work. */
@@ -238,6 +267,7 @@ agent_wait(struct agent *agent)
     if (agent->source) {
         source_wait(agent->source);
     }
+    notify_wait(agent->notify);
 }
 
 /* "status": one screen on the agent's connections and counts. */
