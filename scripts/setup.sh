@@ -17,6 +17,9 @@ packages=(
     libcurl4-openssl-dev libmicrohttpd-dev libsystemd-dev check
     # Fuzzing (libFuzzer) and the system tests' tools.
     clang iproute2 tcpdump netcat-openbsd curl procps iputils-ping ethtool
+    # The package tests: building, checking and installing the DEB, building
+    # the RPM, verifying the unit, finding the man page.
+    dpkg-dev debhelper lintian rpm systemd man-db
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -16,8 +16,8 @@ ovs-vsctl set Open_vSwitch . \
 notify_start_agent
 
 notify_wait_for 'READY=1'
-notify_messages | grep 'READY=1' \
-    | grep -qF 'STATUS=waiting: setting jstack-encap-ip is missing: set it with "ovs-vsctl set Open_vSwitch . external_ids:jstack-encap-ip='
+expected='STATUS=waiting: setting jstack-encap-ip is missing: set it with'
+notify_messages | grep 'READY=1' | grep -qF "$expected \"ovs-vsctl set"
 
 ovs-vsctl set Open_vSwitch . external_ids:jstack-encap-ip=10.10.10.2
 notify_wait_for 'RELOADING=1'
