@@ -20,6 +20,7 @@
 #include "host-view.h"
 #include "localdb.h"
 #include "model.h"
+#include "notify.h"
 #include "ofctrl.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/vlog.h"
@@ -52,6 +53,7 @@ struct agent {
                                          * other threads. */
     uint64_t published_seqno;   /* 'state' seqno last published. */
     struct compute *compute;    /* Owned: host state -> desired. */
+    struct notify *notify;      /* Owned: what systemd is told. */
 
     /* When to run the plumbing again. */
     unsigned int plumbed_db_seqno;      /* localdb_seqno() it last saw. */
@@ -100,6 +102,7 @@ agent_create(const struct agent_options *options)
     agent->plumbed_db_seqno = UINT_MAX;
     svec_init(&agent->problems);
     agent->started = time_msec();
+    agent->notify = notify_create(agent->started);
 
     unixctl_command_register("status", "", 0, 0, agent_unixctl_status,
                              agent);
@@ -128,6 +131,7 @@ void
 agent_destroy(struct agent *agent)
 {
     if (agent) {
+        notify_destroy(agent->notify);
         compute_destroy(agent->compute);
         host_publisher_destroy(agent->publisher);
         host_state_destroy(&agent->state);
@@ -203,6 +207,30 @@ agent_update_source(struct agent *agent)
     }
 }
 
+/* Tells systemd what the agent is doing (agent/notify.h): ready once the
+ * bridge first equals the desired state, or while a setting is missing. */
+static void
+agent_run_notify(struct agent *agent)
+{
+    bool has_desired = compute_has_desired(agent->compute);
+    uint64_t seqno = has_desired ? compute_desired_seqno(agent->compute) : 0;
+    struct notify_state state = {
+        .db_connected = localdb_is_connected(agent->db),
+        .db_remote = agent->db_remote,
+        .missing_setting = (agent->settings_ok || !agent->problems.n
+                            ? NULL : agent->problems.names[0]),
+        .controller = agent->settings_ok ? agent->settings.controller : NULL,
+        .encap_ip = agent->settings_ok ? agent->settings.encap_ip : NULL,
+        .bridge = agent->settings_ok ? agent->settings.bridge : NULL,
+        .bridge_connected = ofctrl_is_connected(agent->ofctrl),
+        .has_desired = has_desired,
+        .desired_seqno = seqno,
+        .in_sync = has_desired && ofctrl_in_sync(agent->ofctrl, seqno),
+    };
+
+    notify_run(agent->notify, &state, time_msec());
+}
+
 /* Runs the plumbing (the bridge's OVSDB side) if the database or the host
  * view changed since it last ran, and passes the facts it reports to the
  * host state, which changes only if they differ from the last ones. */
@@ -273,6 +301,7 @@ agent_run(struct agent *agent)
         ofctrl_put(agent->ofctrl, compute_desired(agent->compute),
                    compute_desired_seqno(agent->compute), time_msec());
     }
+    agent_run_notify(agent);
 }
 
 /* Arranges for poll_block() to wake up when agent_run() has work. */
@@ -284,6 +313,7 @@ agent_wait(struct agent *agent)
     if (agent->source) {
         source_wait(agent->source);
     }
+    notify_wait(agent->notify);
 }
 
 /* Appends the host state's counts, for "status", to 'out'. */

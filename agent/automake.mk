@@ -14,6 +14,8 @@ agent_libjstack_agent_a_SOURCES = \
 	agent/plumbing.h \
 	agent/localdb.c \
 	agent/localdb.h \
+	agent/notify.c \
+	agent/notify.h \
 	agent/source.c \
 	agent/source.h
 agent_libjstack_agent_a_CPPFLAGS = $(AM_CPPFLAGS) $(CURL_CFLAGS) \

@@ -19,6 +19,7 @@
 #include "dirs.h"
 #include "fatal-signal.h"
 #include "memory.h"
+#include "notify.h"
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/vlog.h"
 #include "settings.h"
@@ -51,6 +52,9 @@ main(int argc, char *argv[])
     ovs_set_program_name(argv[0], JSTACK_VERSION);
     ovs_cmdl_proctitle_init(argc, argv);
     service_start(&argc, &argv);
+    /* Under systemd the log goes to the journal; -v options may still
+     * change that. */
+    notify_log_to_journal();
     parse_options(argc, argv, &options);
     fatal_ignore_sigpipe();
 

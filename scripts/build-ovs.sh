@@ -5,9 +5,12 @@
 #
 # Usage: scripts/build-ovs.sh [CACHE_DIR]
 #   CACHE_DIR defaults to $JSTACK_OVS_CACHE or ~/.cache/jstack-agent.
+#   $JSTACK_OVS_TARBALL names another OVS source tarball (the RPM build
+#   passes its Source1); the cache is keyed by the tarball's hash, so the
+#   same tarball reuses the same build.
 set -eu
 
-tarball=/usr/src/openvswitch/openvswitch.tar.gz
+tarball=${JSTACK_OVS_TARBALL:-/usr/src/openvswitch/openvswitch.tar.gz}
 cache=${1:-${JSTACK_OVS_CACHE:-${HOME:-/root}/.cache/jstack-agent}}
 
 if [ ! -f "$tarball" ]; then

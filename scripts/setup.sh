@@ -19,6 +19,9 @@ packages=(
     clang valgrind iproute2 tcpdump netcat-openbsd curl procps iputils-ping ethtool
     # DHCP clients for the DHCP system test.
     isc-dhcp-client busybox
+    # The package tests: building, checking and installing the DEB, building
+    # the RPM, verifying the unit, finding the man page.
+    dpkg-dev debhelper lintian rpm systemd man-db
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -30,11 +30,25 @@ tests_vr_probe_tool_LDADD = lib/libjstack.a $(OVS_LIBS)
 .PHONY: check-programs
 check-programs: $(check_PROGRAMS) $(sbin_PROGRAMS)
 
-# "make check" runs every tier through one runner, which prints the one
-# summary line "N passed, N failed".
+# "make check" runs the tiers in CHECK_TIERS (configure's, or "make check
+# CHECK_TIERS=unit") through one runner, which prints the one summary line
+# "N passed, N failed".
 check-local: $(check_PROGRAMS) $(sbin_PROGRAMS)
 	$(SHELL) $(top_srcdir)/tests/run-tests.sh \
-		--srcdir "$(abs_top_srcdir)" --builddir "$(abs_top_builddir)"
+		--srcdir "$(abs_top_srcdir)" --builddir "$(abs_top_builddir)" \
+		$(CHECK_TIERS:%=--tier %)
+
+# The runner's logs.
+clean-local:
+	rm -rf tests/logs
+
+# Everything the tiers run, for "make dist".
+EXTRA_DIST += tests/run-tests.sh tests/lib tests/fixtures tests/golden \
+	tests/functional tests/system tests/fuzz/run-fuzz.sh \
+	tests/fuzz/fuzz-model.c tests/fuzz/corpus-model \
+	tests/fuzz/fuzz-dhcp.c tests/fuzz/corpus-dhcp \
+	tests/fuzz/make-corpus-dhcp.py tests/fuzz/fuzz-vr-probe.c \
+	tests/fuzz/corpus-vr-probe
 
 # Two threads reading host snapshots while the main thread replaces them,
 # run under Helgrind by tests/functional/test-snapshot-threads.sh.
