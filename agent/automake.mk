@@ -8,6 +8,8 @@ agent_libjstack_agent_a_SOURCES = \
 	agent/compute.h \
 	agent/host-publisher.c \
 	agent/host-publisher.h \
+	agent/http-client.c \
+	agent/http-client.h \
 	agent/ofctrl.c \
 	agent/ofctrl.h \
 	agent/plumbing.c \

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "coverage.h"
+#include "http-client.h"
 #include "model.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/poll-loop.h"
@@ -49,10 +50,6 @@ COVERAGE_DEFINE(source_rejected);
 /* The largest document accepted, in bytes. */
 #define SOURCE_MAX_DOCUMENT (64 * 1024 * 1024)
 
-/* While libcurl has no descriptor to offer (e.g. a name lookup in its
- * resolver thread), it is polled this often, in ms, as its manual asks. */
-#define SOURCE_CURL_POLL 100
-
 /* The cached document's name in the state directory. */
 #define SOURCE_CACHE_NAME "subnets.json"
 
@@ -77,8 +74,8 @@ struct source {
     char *cache_path;           /* Owned: <state_dir>/subnets.json. */
 
     /* The transfer. */
-    CURLM *multi;               /* Owned: keeps connections for reuse. */
-    CURL *easy;                 /* Owned, in 'multi': the request under way,
+    struct http_client *http;   /* Owned: keeps connections for reuse. */
+    CURL *easy;                 /* Owned, in 'http': the request under way,
                                  * NULL unless SOURCE_FETCHING. */
     struct curl_slist *headers; /* Owned: the request's extra headers. */
     struct ds body;             /* The response body received so far. */
@@ -144,12 +141,7 @@ source_create(const char *state_dir, const struct source_options *options)
 {
     struct source *source = xzalloc(sizeof *source);
 
-    /* Reference counted by libcurl; paired in source_destroy(). */
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    source->multi = curl_multi_init();
-    if (!source->multi) {
-        out_of_memory();
-    }
+    source->http = http_client_create();
     ds_init(&source->body);
 
     source->url = xstrdup("");
@@ -170,7 +162,7 @@ static void
 source_abort_request(struct source *source)
 {
     if (source->easy) {
-        curl_multi_remove_handle(source->multi, source->easy);
+        http_client_cancel(source->http, source->easy);
         curl_easy_cleanup(source->easy);
         source->easy = NULL;
     }
@@ -186,8 +178,7 @@ source_destroy(struct source *source)
 {
     if (source) {
         source_abort_request(source);
-        curl_multi_cleanup(source->multi);
-        curl_global_cleanup();
+        http_client_destroy(source->http);
         ds_destroy(&source->body);
         model_unref(source->model);
         free(source->url);
@@ -645,6 +636,13 @@ source_receive(char *data, size_t size, size_t n, void *source_)
     return length;
 }
 
+/* The HTTP client's completion callback for the request under way. */
+static void
+source_request_done(CURL *easy OVS_UNUSED, CURLcode result, void *source_)
+{
+    source_finish_request(source_, result);
+}
+
 /* Starts a request for the document, conditional on the last one's ETag
  * and Last-Modified. */
 static void
@@ -689,12 +687,12 @@ source_start_request(struct source *source)
         curl_easy_setopt(easy, CURLOPT_SSLKEY, source->key_file);
     }
 
-    CURLMcode error = curl_multi_add_handle(source->multi, easy);
-    if (error != CURLM_OK) {
+    char *error = http_client_start(source->http, easy,
+                                    source_request_done, source);
+    if (error) {
         curl_easy_cleanup(easy);
         source_abort_request(source);
-        source_fail(source, xasprintf("cannot start a request: %s",
-                                      curl_multi_strerror(error)));
+        source_fail(source, error);
         return;
     }
 
@@ -705,29 +703,6 @@ source_start_request(struct source *source)
     source->request_started = time_msec();
 }
 
-/* Lets libcurl move the request under way forward, and handles its end. */
-static void
-source_run_transfer(struct source *source)
-{
-    int n_running;
-    CURLMcode error = curl_multi_perform(source->multi, &n_running);
-    if (error != CURLM_OK) {
-        source_abort_request(source);
-        source_fail(source, xasprintf("transfer failed: %s",
-                                      curl_multi_strerror(error)));
-        return;
-    }
-
-    CURLMsg *msg;
-    int n_left;
-    while ((msg = curl_multi_info_read(source->multi, &n_left))) {
-        if (msg->msg == CURLMSG_DONE && msg->easy_handle == source->easy) {
-            source_finish_request(source, msg->data.result);
-            return;
-        }
-    }
-}
-
 /* Sends a request when one is due, and moves the one under way forward. */
 void
 source_run(struct source *source)
@@ -736,9 +711,7 @@ source_run(struct source *source)
         && time_msec() >= source->next_request) {
         source_start_request(source);
     }
-    if (source->state == SOURCE_FETCHING) {
-        source_run_transfer(source);
-    }
+    http_client_run(source->http);
 }
 
 /* Arranges for poll_block() to wake up when source_run() has work: when
@@ -748,37 +721,8 @@ source_wait(struct source *source)
 {
     if (source->state != SOURCE_FETCHING) {
         poll_timer_wait_until(source->next_request);
-        return;
     }
-
-    fd_set read_fds, write_fds, except_fds;
-    int max_fd = -1;
-    FD_ZERO(&read_fds);
-    FD_ZERO(&write_fds);
-    FD_ZERO(&except_fds);
-    curl_multi_fdset(source->multi, &read_fds, &write_fds, &except_fds,
-                     &max_fd);
-    for (int fd = 0; fd <= max_fd; fd++) {
-        short int events = 0;
-        if (FD_ISSET(fd, &read_fds) || FD_ISSET(fd, &except_fds)) {
-            events |= POLLIN;
-        }
-        if (FD_ISSET(fd, &write_fds)) {
-            events |= POLLOUT;
-        }
-        if (events) {
-            poll_fd_wait(fd, events);
-        }
-    }
-
-    long int timeout = -1;
-    curl_multi_timeout(source->multi, &timeout);
-    if (max_fd < 0 && (timeout < 0 || timeout > SOURCE_CURL_POLL)) {
-        timeout = SOURCE_CURL_POLL;
-    }
-    if (timeout >= 0) {
-        poll_timer_wait(timeout);
-    }
+    http_client_wait(source->http);
 }
 
 /* Appends how long ago 'when' (a time_msec() value) was, e.g. "(1.5 s
