@@ -9,6 +9,7 @@
 #include "agent.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "compute.h"
@@ -121,7 +122,7 @@ agent_create(const struct agent_options *options)
                              agent_unixctl_tunnel_list, agent);
     unixctl_command_register("port/list", "", 0, 0,
                              agent_unixctl_port_list, agent);
-    unixctl_command_register("debug/inject-bad-flow", "", 0, 0,
+    unixctl_command_register("debug/inject-bad-flow", "[on|off]", 0, 1,
                              agent_unixctl_inject_bad_flow, agent);
     return agent;
 }
@@ -553,15 +554,21 @@ agent_unixctl_port_list(struct unixctl_conn *conn, int argc OVS_UNUSED,
     ds_destroy(&out);
 }
 
-/* "debug/inject-bad-flow" (tests only): the next bundle carries a flow the
- * switch rejects, and the agent must discard the bundle and recover. */
+/* "debug/inject-bad-flow [on|off]" (tests only): while on, every bundle
+ * carries a flow the switch rejects, so the agent must discard each and
+ * leave the bridge as it was; off lets the next bundle through. */
 static void
-agent_unixctl_inject_bad_flow(struct unixctl_conn *conn,
-                              int argc OVS_UNUSED,
-                              const char *argv[] OVS_UNUSED, void *agent_)
+agent_unixctl_inject_bad_flow(struct unixctl_conn *conn, int argc,
+                              const char *argv[], void *agent_)
 {
     struct agent *agent = agent_;
+    const char *mode = argc > 1 ? argv[1] : "on";
 
-    ofctrl_inject_bad_flow(agent->ofctrl);
+    if (strcmp(mode, "on") && strcmp(mode, "off")) {
+        unixctl_command_reply_error(conn, "usage: debug/inject-bad-flow "
+                                    "[on|off]");
+        return;
+    }
+    ofctrl_inject_bad_flow(agent->ofctrl, !strcmp(mode, "on"));
     unixctl_command_reply(conn, NULL);
 }

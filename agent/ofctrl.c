@@ -113,7 +113,7 @@ struct ofctrl {
     long long int bundle_started;       /* time_msec() it was opened. */
     uint64_t bundle_seqno;      /* Desired seqno the bundle brings. */
     bool inject_bad_flow;       /* Test hook: add a flow the switch
-                                 * rejects to the next bundle. */
+                                 * rejects to every bundle. */
 
     /* Sync bookkeeping. */
     uint64_t synced_seqno;      /* Desired seqno the switch equals, or
@@ -291,12 +291,13 @@ ofctrl_resync(struct ofctrl *ofctrl)
     }
 }
 
-/* Test hook: the next bundle also carries a flow that the switch rejects
- * (it refers to a meter that does not exist). */
+/* Test hook: while 'inject' is true, every bundle also carries a flow
+ * that the switch rejects (it refers to a meter that does not exist), so
+ * none can commit. */
 void
-ofctrl_inject_bad_flow(struct ofctrl *ofctrl)
+ofctrl_inject_bad_flow(struct ofctrl *ofctrl, bool inject)
 {
-    ofctrl->inject_bad_flow = true;
+    ofctrl->inject_bad_flow = inject;
     ofctrl->synced_seqno = UINT64_MAX;
 }
 
@@ -620,7 +621,6 @@ ofctrl_send_bundle(struct ofctrl *ofctrl)
             ofctrl_bundle_add(ofctrl, ofctrl_encode_flow_mod(f, OFPFC_ADD));
         }
         desired_table_destroy(&bad);
-        ofctrl->inject_bad_flow = false;
     }
     HMAP_FOR_EACH (g, node, &changes->dels.groups) {
         ofctrl_bundle_add(ofctrl, ofctrl_encode_group_mod(

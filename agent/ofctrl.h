@@ -62,7 +62,7 @@ void ofctrl_wait(struct ofctrl *);
 void ofctrl_put(struct ofctrl *, const struct desired_table *,
                 uint64_t desired_seqno, long long int now);
 void ofctrl_resync(struct ofctrl *);
-void ofctrl_inject_bad_flow(struct ofctrl *);
+void ofctrl_inject_bad_flow(struct ofctrl *, bool inject);
 
 bool ofctrl_is_connected(const struct ofctrl *);
 bool ofctrl_in_sync(const struct ofctrl *, uint64_t desired_seqno);

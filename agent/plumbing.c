@@ -387,13 +387,6 @@ plumbing_run(struct ovsdb_idl *idl, struct ovsdb_idl_txn *txn,
     }
 }
 
-/* Returns true if bridge 'name' exists. */
-bool
-plumbing_bridge_ready(struct ovsdb_idl *idl, const char *bridge)
-{
-    return plumbing_find_bridge(idl, bridge) != NULL;
-}
-
 /* Appends one line per tunnel port of 'bridge' to 'out', for
  * "tunnel/list": remote IP, port name, ofport. */
 void

@@ -38,7 +38,6 @@ struct plumbing_input {
 
 void plumbing_run(struct ovsdb_idl *, struct ovsdb_idl_txn *,
                   const struct plumbing_input *, struct pipeline_facts *);
-bool plumbing_bridge_ready(struct ovsdb_idl *, const char *bridge);
 void plumbing_format_tunnels(struct ovsdb_idl *, const char *bridge,
                              struct ds *);
 
