@@ -16,7 +16,10 @@
 #   - agent restart with no change: time to in-sync, flow_mods sent;
 #   - one port added to the document: flow_mods sent, time from the
 #     document's change to the flows installed (includes up to one poll
-#     interval, 100 ms here).
+#     interval, 100 ms here);
+#   - ovs-vswitchd killed and started again after 1 s and after 10 s away:
+#     time from its start to the agent reconnected and the bridge in sync
+#     again (every flow, group and meter back).
 set -eu
 BUILDDIR=$(cd "$1" && pwd)
 shift
@@ -141,11 +144,27 @@ PY
     added=$(( $(now_ms) - start ))
     added_mods=$(( $(agent_counter 'flow_mods sent') - mods_before ))
 
+    # The switch away for 1 s and for 10 s.
+    switch_back=
+    for away in 1 10; do
+        connects=$(agent_counter 'bridge connects')
+        sandbox_kill ovs-vswitchd
+        sleep "$away"
+        sandbox_start_vswitchd
+        start=$(now_ms)
+        sandbox_wait_for sh -c "test \"\$(ovs-appctl -t jstack-agent status \
+            | sed -n 's/.*bridge connects: \([0-9]*\).*/\1/p')\" \
+            -gt $connects && ovs-appctl -t jstack-agent status \
+            | grep -q '^bridge in sync: yes'"
+        switch_back="$switch_back switch_back_after_${away}s_ms=$(( $(now_ms) - start ))"
+    done
+
     echo "ports=$n local_ports=$((n / 50)) flows=$flows" \
          "cold_install_ms=$cold (bundle ${bundle_ms} ms)" \
          "ofctl_replace_flows_ms=$ofctl" \
          "restart_in_sync_ms=$restart restart_flow_mods=$restart_mods" \
-         "port_added_ms=$added port_added_flow_mods=$added_mods"
+         "port_added_ms=$added port_added_flow_mods=$added_mods" \
+         "$switch_back"
     sandbox_stop
     trap - EXIT
 done
