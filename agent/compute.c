@@ -16,6 +16,7 @@
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/vlog.h"
 #include "pipeline.h"
+#include "sset.h"
 #include "svec.h"
 #include "timeval.h"
 #include "util.h"
@@ -33,7 +34,10 @@ struct compute {
     struct desired_table desired;       /* Owned. */
     bool has_desired;           /* Computed from a model at least once. */
     uint64_t desired_seqno;     /* New number for each computation. */
-    size_t n_warnings;          /* Warnings of the last computation. */
+    struct sset warnings;       /* Warnings of the last computation: only
+                                 * new ones are logged, so a port waiting
+                                 * for its interface is reported once, not
+                                 * at every computation. */
     long long int last_ms;      /* How long the last computation took. */
 };
 
@@ -44,6 +48,7 @@ compute_create(void)
     struct compute *c = xzalloc(sizeof *c);
 
     desired_table_init(&c->desired);
+    sset_init(&c->warnings);
     return c;
 }
 
@@ -53,6 +58,7 @@ compute_destroy(struct compute *c)
 {
     if (c) {
         desired_table_destroy(&c->desired);
+        sset_destroy(&c->warnings);
         free(c);
     }
 }
@@ -84,11 +90,16 @@ compute_run(struct compute *c, const struct host_state *state)
     desired_table_clear(&c->desired);
     pipeline_compute(host_state_model(state), &state->view, &state->facts,
                      &c->desired, &warnings);
+    struct sset current = SSET_INITIALIZER(&current);
     for (size_t i = 0; i < warnings.n; i++) {
-        static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
-        VLOG_WARN_RL(&rl, "%s", warnings.names[i]);
+        if (!sset_contains(&c->warnings, warnings.names[i])) {
+            static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(20, 50);
+            VLOG_WARN_RL(&rl, "%s", warnings.names[i]);
+        }
+        sset_add(&current, warnings.names[i]);
     }
-    c->n_warnings = warnings.n;
+    sset_swap(&c->warnings, &current);
+    sset_destroy(&current);
     svec_destroy(&warnings);
     c->has_desired = true;
     c->desired_seqno++;
@@ -134,5 +145,5 @@ compute_format_status(const struct compute *c, struct ds *out)
                   hmap_count(&c->desired.flows),
                   hmap_count(&c->desired.groups),
                   hmap_count(&c->desired.meters), c->last_ms,
-                  c->n_warnings);
+                  sset_count(&c->warnings));
 }
