@@ -22,6 +22,7 @@
 #include "coverage.h"
 #include "http-client.h"
 #include "model.h"
+#include "settings.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/vlog.h"
@@ -64,6 +65,8 @@ enum source_state {
 struct source {
     /* Options (owned copies of struct source_options; "" when unset). */
     char *url;
+    char *display_url;          /* 'url' with any password replaced, for
+                                 * logs and unixctl output. */
     unsigned int poll_interval; /* Milliseconds. */
     unsigned int timeout;       /* Milliseconds. */
     char *ca_file;
@@ -117,6 +120,8 @@ struct source {
 };
 
 static void source_load_cache(struct source *);
+static void source_load_validators(struct source *,
+                                   const uint8_t digest[SHA1_DIGEST_SIZE]);
 
 /* Returns 'value' for the source's options: a copy, "" when NULL. */
 static char *
@@ -145,6 +150,7 @@ source_create(const char *state_dir, const struct source_options *options)
     ds_init(&source->body);
 
     source->url = xstrdup("");
+    source->display_url = xstrdup("");
     source->ca_file = xstrdup("");
     source->cert_file = xstrdup("");
     source->key_file = xstrdup("");
@@ -152,8 +158,8 @@ source_create(const char *state_dir, const struct source_options *options)
     source->cache_path = xasprintf("%s/%s", state_dir, SOURCE_CACHE_NAME);
     source->last_success = LLONG_MIN;
 
-    source_load_cache(source);
     source_set_options(source, options);
+    source_load_cache(source);
     return source;
 }
 
@@ -182,6 +188,7 @@ source_destroy(struct source *source)
         ds_destroy(&source->body);
         model_unref(source->model);
         free(source->url);
+        free(source->display_url);
         free(source->ca_file);
         free(source->cert_file);
         free(source->key_file);
@@ -218,6 +225,8 @@ source_set_options(struct source *source,
     free(source->cert_file);
     free(source->key_file);
     source->url = source_option_copy(options->url);
+    free(source->display_url);
+    source->display_url = settings_redact_url(source->url);
     source->ca_file = source_option_copy(options->ca_file);
     source->cert_file = source_option_copy(options->cert_file);
     source->key_file = source_option_copy(options->key_file);
@@ -229,7 +238,8 @@ source_set_options(struct source *source,
         free(source->last_modified);
         source->etag = source->last_modified = NULL;
     }
-    VLOG_INFO("%s: controller source, polled every %u ms", source->url,
+    VLOG_INFO("%s: controller source, polled every %u ms",
+              source->display_url,
               source->poll_interval);
 
     source_abort_request(source);
@@ -354,6 +364,7 @@ source_load_cache(struct source *source)
         sha1_bytes(text, length, digest);
         source_log_problems(source->cache_path, &problems);
         source_replace_model(source, model, digest);
+        source_load_validators(source, digest);
         VLOG_INFO("loaded cached document from %s (%"PRIuSIZE" subnets)",
                   source->cache_path, model->n_subnets);
     }
@@ -377,20 +388,20 @@ source_write_fd(int fd, const char *text, size_t length)
     return error;
 }
 
-/* Replaces the cached document by 'length' bytes of 'text', atomically: a
- * crash leaves either the old or the new file.  Creates the state
+/* Replaces the state file 'path' by 'length' bytes of 'text', atomically:
+ * a crash leaves either the old or the new file.  Creates the state
  * directory (mode 0750) if it is missing.  Returns NULL or an error message
  * that the caller must free. */
 static char *
-source_write_cache(const struct source *source, const char *text,
-                   size_t length)
+source_write_state_file(const struct source *source, const char *path,
+                        const char *text, size_t length)
 {
     if (mkdir(source->state_dir, 0750) && errno != EEXIST) {
         return xasprintf("cannot create %s (%s)", source->state_dir,
                          ovs_strerror(errno));
     }
 
-    char *tmp_path = xasprintf("%s.XXXXXX", source->cache_path);
+    char *tmp_path = xasprintf("%s.XXXXXX", path);
     int fd = mkstemp(tmp_path);
     if (fd < 0) {
         char *message = xasprintf("cannot create %s (%s)", tmp_path,
@@ -400,7 +411,7 @@ source_write_cache(const struct source *source, const char *text,
     }
 
     int error = source_write_fd(fd, text, length);
-    if (!error && rename(tmp_path, source->cache_path)) {
+    if (!error && rename(tmp_path, path)) {
         error = errno;
     }
     if (error) {
@@ -424,6 +435,90 @@ source_write_cache(const struct source *source, const char *text,
             ? xasprintf("cannot sync %s (%s)", source->state_dir,
                         ovs_strerror(error))
             : NULL);
+}
+
+/* Stores in 'hex' the SHA-1 of the current URL, in hex. */
+static void
+source_url_digest(const struct source *source,
+                  char hex[SHA1_HEX_DIGEST_LEN + 1])
+{
+    uint8_t digest[SHA1_DIGEST_SIZE];
+    sha1_bytes(source->url, strlen(source->url), digest);
+    sha1_to_hex(digest, hex);
+}
+
+/* Caches the accepted document, 'length' bytes of 'text' whose SHA-1 is
+ * 'digest', and then the validators (ETag, Last-Modified) it came with, in
+ * <cache>.etag as "<SHA-1 of the document>\n<SHA-1 of the URL>\n<ETag>\n
+ * <Last-Modified>\n", so that a restart asks the same controller
+ * conditionally and an unchanged document costs a 304.  (The URL's digest,
+ * not the URL: it may carry a password.)  Returns NULL or an error message that the caller
+ * must free. */
+static char *
+source_write_cache(const struct source *source, const char *text,
+                   size_t length, const uint8_t digest[SHA1_DIGEST_SIZE])
+{
+    char *error = source_write_state_file(source, source->cache_path, text,
+                                          length);
+    if (!error) {
+        char hex[SHA1_HEX_DIGEST_LEN + 1];
+        char url_hex[SHA1_HEX_DIGEST_LEN + 1];
+        sha1_to_hex(digest, hex);
+        source_url_digest(source, url_hex);
+        char *validators = xasprintf("%s\n%s\n%s\n%s\n", hex, url_hex,
+                                     source->etag ? source->etag : "",
+                                     (source->last_modified
+                                      ? source->last_modified : ""));
+        char *path = xasprintf("%s.etag", source->cache_path);
+        error = source_write_state_file(source, path, validators,
+                                        strlen(validators));
+        free(path);
+        free(validators);
+    }
+    return error;
+}
+
+/* Loads the validators saved with the cached document whose SHA-1 is
+ * 'digest' (see source_write_cache()), if they belong to it and to the
+ * current URL. */
+static void
+source_load_validators(struct source *source,
+                       const uint8_t digest[SHA1_DIGEST_SIZE])
+{
+    char *path = xasprintf("%s.etag", source->cache_path);
+    char *text;
+    size_t length;
+    if (source_read_file(path, &text, &length)) {
+        free(path);
+        return;
+    }
+    char hex[SHA1_HEX_DIGEST_LEN + 1];
+    char url_hex[SHA1_HEX_DIGEST_LEN + 1];
+    sha1_to_hex(digest, hex);
+    source_url_digest(source, url_hex);
+
+    char *lines[4] = { NULL, NULL, NULL, NULL };
+    char *line = text;
+    for (size_t i = 0; i < ARRAY_SIZE(lines); i++) {
+        char *end = strchr(line, '\n');
+        if (!end) {
+            break;
+        }
+        *end = '\0';
+        lines[i] = line;
+        line = end + 1;
+    }
+    if (lines[3] && !strcmp(lines[0], hex) && !strcmp(lines[1], url_hex)) {
+        free(source->etag);
+        free(source->last_modified);
+        source->etag = lines[2][0] ? xstrdup(lines[2]) : NULL;
+        source->last_modified = lines[3][0] ? xstrdup(lines[3]) : NULL;
+    } else {
+        VLOG_INFO("%s: belongs to another document or controller URL; "
+                  "ignored", path);
+    }
+    free(text);
+    free(path);
 }
 
 /* Returns how long to wait, in ms, before retrying after 'n_failures'
@@ -451,7 +546,7 @@ source_succeed(struct source *source)
 
     if (source->n_failures) {
         VLOG_INFO("%s: controller answers again after %u failed requests",
-                  source->url, source->n_failures);
+                  source->display_url, source->n_failures);
     }
     source->n_failures = 0;
     source->last_success = now;
@@ -485,7 +580,7 @@ source_fail(struct source *source, char *error)
     COVERAGE_INC(source_error);
     source->n_errors++;
     VLOG_WARN_RL(&rl, "%s: controller request failed: %s; retrying in "
-                 "%lld ms", source->url, error, delay);
+                 "%lld ms", source->display_url, error, delay);
     source_set_error(source, error);
     source->state = SOURCE_BACKOFF;
     source->next_request = time_msec() + delay;
@@ -497,7 +592,7 @@ source_unchanged(struct source *source)
 {
     COVERAGE_INC(source_unchanged);
     source->n_unchanged++;
-    VLOG_DBG("%s: document unchanged", source->url);
+    VLOG_DBG("%s: document unchanged", source->display_url);
 }
 
 /* Handles a received document in 'source->body', with the response's
@@ -535,7 +630,8 @@ source_handle_document(struct source *source, const char *etag,
     struct model *model;
     char *error = model_parse(text, source->model, &model, &problems);
     if (error) {
-        VLOG_ERR("%s: controller document rejected: %s", source->url, error);
+        VLOG_ERR("%s: controller document rejected: %s",
+                 source->display_url, error);
         COVERAGE_INC(source_rejected);
         source->n_rejected++;
         source->rejected = true;
@@ -545,15 +641,15 @@ source_handle_document(struct source *source, const char *etag,
         return;
     }
 
-    source_log_problems(source->url, &problems);
+    source_log_problems(source->display_url, &problems);
     VLOG_INFO("%s: new controller document: %"PRIuSIZE" subnets, "
-              "%"PRIuSIZE" problems", source->url, model->n_subnets,
+              "%"PRIuSIZE" problems", source->display_url, model->n_subnets,
               problems.n);
     svec_destroy(&problems);
     source_replace_model(source, model, digest);
     source->rejected = false;
 
-    char *save_error = source_write_cache(source, text, length);
+    char *save_error = source_write_cache(source, text, length, digest);
     if (save_error) {
         static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
         VLOG_ERR_RL(&rl, "%s: the document is not cached: %s",
@@ -754,7 +850,7 @@ source_format_status(const struct source *source, struct ds *out)
 {
     long long int now = time_msec();
 
-    ds_put_format(out, "controller source: %s\n", source->url);
+    ds_put_format(out, "controller source: %s\n", source->display_url);
 
     ds_put_cstr(out, "  state: ");
     switch (source->state) {

@@ -326,3 +326,26 @@ settings_equal(const struct settings *a, const struct settings *b)
             && a->vr_probe_misses == b->vr_probe_misses
             && a->vr_probe_recover == b->vr_probe_recover);
 }
+
+/* Returns a copy of 'url' fit for logs and unixctl output: a password in
+ * its authority ("scheme://user:password@host/...") is replaced by "***";
+ * anything else is kept.  The caller frees the result. */
+char *
+settings_redact_url(const char *url)
+{
+    const char *authority = strstr(url, "://");
+    if (!authority) {
+        return xstrdup(url);
+    }
+    authority += 3;
+    size_t authority_len = strcspn(authority, "/?#");
+    const char *at = memrchr(authority, '@', authority_len);
+    if (!at) {
+        return xstrdup(url);
+    }
+    const char *colon = memchr(authority, ':', at - authority);
+    if (!colon) {
+        return xstrdup(url);
+    }
+    return xasprintf("%.*s***%s", (int) (colon + 1 - url), url, at);
+}

@@ -73,5 +73,6 @@ bool settings_resolve(const struct smap *external_ids,
                       struct settings *, struct svec *problems);
 void settings_destroy(struct settings *);
 bool settings_equal(const struct settings *, const struct settings *);
+char *settings_redact_url(const char *url);
 
 #endif /* lib/settings.h */

@@ -347,6 +347,27 @@ START_TEST(test_settings_equal)
 }
 END_TEST
 
+/* Passwords in URLs never reach logs or unixctl output. */
+START_TEST(test_settings_redact_url)
+{
+    static const char *cases[][2] = {
+        { "http://user:s3cret@ctl:8443/v1/subnets",
+          "http://user:***@ctl:8443/v1/subnets" },
+        { "https://user:p@ss:word@ctl/x?a=b@c",
+          "https://user:***@ctl/x?a=b@c" },
+        { "http://user@ctl/v1", "http://user@ctl/v1" },
+        { "http://ctl/v1?token=a@b", "http://ctl/v1?token=a@b" },
+        { "file:///var/lib/doc.json", "file:///var/lib/doc.json" },
+        { "not a url", "not a url" },
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        char *redacted = settings_redact_url(cases[i][0]);
+        ck_assert_str_eq(redacted, cases[i][1]);
+        free(redacted);
+    }
+}
+END_TEST
+
 Suite *
 test_settings_suite(void)
 {
@@ -362,6 +383,7 @@ test_settings_suite(void)
     tcase_add_test(tc, test_settings_dhcp);
     tcase_add_test(tc, test_settings_dhcp_invalid);
     tcase_add_test(tc, test_settings_vr_probe);
+    tcase_add_test(tc, test_settings_redact_url);
     suite_add_tcase(suite, tc);
     return suite;
 }
