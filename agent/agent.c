@@ -15,6 +15,7 @@
 #include "compute.h"
 #include "desired.h"
 #include "dirs.h"
+#include "document-guard.h"
 #include "host-publisher.h"
 #include "host-snapshot.h"
 #include "host-state.h"
@@ -53,6 +54,8 @@ struct agent {
     struct host_publisher *publisher;   /* Owned: snapshots of 'state' for
                                          * other threads. */
     uint64_t published_seqno;   /* 'state' seqno last published. */
+    struct document_guard *guard;       /* Owned: holds documents that
+                                         * would remove too many ports. */
     struct compute *compute;    /* Owned: host state -> desired. */
     struct notify *notify;      /* Owned: what systemd is told. */
 
@@ -77,6 +80,7 @@ static unixctl_cb_func agent_unixctl_flows_installed;
 static unixctl_cb_func agent_unixctl_flows_diff;
 static unixctl_cb_func agent_unixctl_sync;
 static unixctl_cb_func agent_unixctl_recompute;
+static unixctl_cb_func agent_unixctl_source_accept;
 static unixctl_cb_func agent_unixctl_tunnel_list;
 static unixctl_cb_func agent_unixctl_port_list;
 static unixctl_cb_func agent_unixctl_inject_bad_flow;
@@ -98,6 +102,7 @@ agent_create(const struct agent_options *options)
     host_state_init(&agent->state);
     agent->publisher = host_publisher_create();
     agent->published_seqno = UINT64_MAX;
+    agent->guard = document_guard_create();
     agent->compute = compute_create();
     agent->db_seqno = UINT_MAX;
     agent->plumbed_db_seqno = UINT_MAX;
@@ -118,6 +123,8 @@ agent_create(const struct agent_options *options)
     unixctl_command_register("sync", "", 0, 0, agent_unixctl_sync, agent);
     unixctl_command_register("recompute", "", 0, 0,
                              agent_unixctl_recompute, agent);
+    unixctl_command_register("source/accept", "", 0, 0,
+                             agent_unixctl_source_accept, agent);
     unixctl_command_register("tunnel/list", "", 0, 0,
                              agent_unixctl_tunnel_list, agent);
     unixctl_command_register("port/list", "", 0, 0,
@@ -134,6 +141,7 @@ agent_destroy(struct agent *agent)
     if (agent) {
         notify_destroy(agent->notify);
         compute_destroy(agent->compute);
+        document_guard_destroy(agent->guard);
         host_publisher_destroy(agent->publisher);
         host_state_destroy(&agent->state);
         source_destroy(agent->source);
@@ -275,10 +283,15 @@ agent_run(struct agent *agent)
 
     if (agent->source) {
         source_run(agent->source);
-        if (host_state_set_model(&agent->state,
-                                 source_model(agent->source),
-                                 source_model_seqno(agent->source),
-                                 agent->settings.encap_ip_be)) {
+        const struct model *model = source_model(agent->source);
+        uint64_t model_seqno = source_model_seqno(agent->source);
+        if (document_guard_allows(agent->guard, &agent->state, model,
+                                  model_seqno, agent->settings.encap_ip_be,
+                                  agent->settings.max_removal,
+                                  agent->settings.removal_confirm,
+                                  time_msec())
+            && host_state_set_model(&agent->state, model, model_seqno,
+                                    agent->settings.encap_ip_be)) {
             agent->plumbing_pending = true;
         }
     }
@@ -314,6 +327,7 @@ agent_wait(struct agent *agent)
     if (agent->source) {
         source_wait(agent->source);
     }
+    document_guard_wait(agent->guard);
     notify_wait(agent->notify);
 }
 
@@ -358,6 +372,7 @@ agent_unixctl_status(struct unixctl_conn *conn, int argc OVS_UNUSED,
     }
     ofctrl_format_status(agent->ofctrl, &out);
     agent_format_host_state(&agent->state, &out);
+    document_guard_format_status(agent->guard, time_msec(), &out);
     compute_format_status(agent->compute, &out);
     if (compute_has_desired(agent->compute)) {
         ds_put_format(&out, "bridge in sync: %s\n",
@@ -511,6 +526,21 @@ agent_unixctl_sync(struct unixctl_conn *conn, int argc OVS_UNUSED,
 
     ofctrl_resync(agent->ofctrl);
     unixctl_command_reply(conn, NULL);
+}
+
+/* "source/accept": applies the controller document that the removal guard
+ * holds. */
+static void
+agent_unixctl_source_accept(struct unixctl_conn *conn, int argc OVS_UNUSED,
+                            const char *argv[] OVS_UNUSED, void *agent_)
+{
+    struct agent *agent = agent_;
+
+    if (!document_guard_accept(agent->guard)) {
+        unixctl_command_reply_error(conn, "no controller document is held");
+        return;
+    }
+    unixctl_command_reply(conn, "the held document will be applied\n");
 }
 
 /* "recompute": computes the desired state again from scratch. */

@@ -6,6 +6,8 @@ agent_libjstack_agent_a_SOURCES = \
 	agent/agent.h \
 	agent/compute.c \
 	agent/compute.h \
+	agent/document-guard.c \
+	agent/document-guard.h \
 	agent/host-publisher.c \
 	agent/host-publisher.h \
 	agent/http-client.c \

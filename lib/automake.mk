@@ -27,6 +27,8 @@ lib_libjstack_a_SOURCES = \
 	lib/host-state.c \
 	lib/host-state.h \
 	lib/ids.c \
+	lib/removal-guard.c \
+	lib/removal-guard.h \
 	lib/ids.h \
 	lib/host-view.h \
 	lib/model.c \

@@ -31,6 +31,8 @@ static const struct settings_key keys[] = {
     { "jstack-metadata-secret", "metadata-secret", false, "", "s3cret" },
     { "jstack-metadata-port", "metadata-port", false, "8848", "8848" },
     { "jstack-poll-interval", "poll-interval", false, "5000", "5000" },
+    { "jstack-max-removal", "max-removal", false, "50", "50" },
+    { "jstack-removal-confirm", "removal-confirm", false, "30", "30" },
     { "jstack-controller-timeout", "controller-timeout", false, "10000",
       "10000" },
     { "jstack-controller-ca-file", "controller-ca-file", false, "",
@@ -222,6 +224,12 @@ settings_resolve(const struct smap *external_ids,
         } else if (!strcmp(key->key, "jstack-metadata-port")) {
             settings_parse_uint(key, value, 1, 65535,
                                 &settings->metadata_port, problems);
+        } else if (!strcmp(key->key, "jstack-max-removal")) {
+            settings_parse_uint(key, value, 0, 100, &settings->max_removal,
+                                problems);
+        } else if (!strcmp(key->key, "jstack-removal-confirm")) {
+            settings_parse_uint(key, value, 0, 86400,
+                                &settings->removal_confirm, problems);
         } else if (!strcmp(key->key, "jstack-poll-interval")) {
             settings_parse_uint(key, value, 100, 3600 * 1000,
                                 &settings->poll_interval, problems);
@@ -313,6 +321,8 @@ settings_equal(const struct settings *a, const struct settings *b)
             && settings_str_equal(a->metadata_secret, b->metadata_secret)
             && a->metadata_port == b->metadata_port
             && a->poll_interval == b->poll_interval
+            && a->max_removal == b->max_removal
+            && a->removal_confirm == b->removal_confirm
             && a->controller_timeout == b->controller_timeout
             && settings_str_equal(a->controller_ca_file,
                                   b->controller_ca_file)

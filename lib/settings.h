@@ -29,6 +29,13 @@ struct settings {
     char *metadata_secret;      /* jstack-metadata-secret, "" if none. */
     unsigned int metadata_port; /* jstack-metadata-port, default 8848. */
     unsigned int poll_interval; /* jstack-poll-interval, milliseconds. */
+    unsigned int max_removal;   /* jstack-max-removal: the share of this
+                                 * host's ports, in percent, that one
+                                 * document may remove without being held;
+                                 * 0 disables the guard. */
+    unsigned int removal_confirm;       /* jstack-removal-confirm: seconds a
+                                         * held document must stay the same
+                                         * before it is applied. */
     unsigned int controller_timeout;    /* jstack-controller-timeout: ms a
                                          * controller request may take. */
     char *controller_ca_file;   /* jstack-controller-ca-file: CA bundle that
