@@ -1018,8 +1018,10 @@ START_TEST(test_dhcp_malformed_options)
 }
 END_TEST
 
-/* Every frame of the fuzzer's seed corpus parses, and the corpus holds
- * every message type a client sends. */
+/* Every seed frame of the fuzzer's corpus (the "*.bin" files that
+ * make-corpus-dhcp.py writes; inputs the fuzzer adds may be malformed on
+ * purpose) parses, and the seeds hold every message type a client
+ * sends. */
 START_TEST(test_dhcp_fuzz_corpus)
 {
     const char *dir_name = test_path("fuzz/corpus-dhcp");
@@ -1030,7 +1032,9 @@ START_TEST(test_dhcp_fuzz_corpus)
     size_t n_files = 0;
     struct dirent *de;
     while ((de = readdir(dir)) != NULL) {
-        if (de->d_name[0] == '.') {
+        size_t len = strlen(de->d_name);
+        if (de->d_name[0] == '.' || len < 4
+            || strcmp(de->d_name + len - 4, ".bin")) {
             continue;
         }
         char *path = xasprintf("%s/%s", dir_name, de->d_name);
