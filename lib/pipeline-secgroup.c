@@ -255,7 +255,9 @@ sg_collect(struct sg_ctx *sgc, const struct model_port *port,
         }
     }
 
-    qsort(rules->rules, rules->n, sizeof *rules->rules, sg_rule_cmp);
+    if (rules->n) {
+        qsort(rules->rules, rules->n, sizeof *rules->rules, sg_rule_cmp);
+    }
     size_t n = 0;
     for (size_t i = 0; i < rules->n; i++) {
         if (n && !strcmp(rules->rules[n - 1].key, rules->rules[i].key)) {

@@ -3,6 +3,10 @@
 # Debian packages it needs (when missing), builds libopenvswitch from
 # openvswitch-source into a cache (once), then configures and builds the
 # agent in _build/.  Prints the build directory as its last line.
+#
+# With --sanitizers it builds a second tree, _build-sanitizers/, configured
+# with --enable-sanitizers (ASan and UBSan) against the same cached OVS
+# library, and prints both directories, the sanitizer one last.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -46,14 +50,26 @@ if [ ! -x configure ] || [ configure.ac -nt configure ] \
    || [ Makefile.am -nt configure ]; then
     autoreconf -fi >&2
 fi
-build=$top/_build
-mkdir -p "$build"
-cd "$build"
-# shellcheck disable=SC2086
-if [ ! -f Makefile ] || [ "$top/configure" -nt Makefile ] \
-   || ! grep -q -- "${ovs_options##* }" config.log 2>/dev/null; then
-    "$top/configure" $ovs_options >configure.out 2>&1 \
-        || { tail -30 configure.out >&2; exit 1; }
+# Configures (when needed) and builds the tree $1 with configure options
+# "$2..." and prints its path.
+build_tree() {
+    local build=$1
+    shift
+    mkdir -p "$build"
+    (
+        cd "$build"
+        # shellcheck disable=SC2086
+        if [ ! -f Makefile ] || [ "$top/configure" -nt Makefile ] \
+           || ! grep -q -- "${ovs_options##* }" config.log 2>/dev/null; then
+            "$top/configure" $ovs_options "$@" >configure.out 2>&1 \
+                || { tail -30 configure.out >&2; exit 1; }
+        fi
+        make -j"$(nproc)" all check-programs >&2
+    ) || exit 1
+    echo "$build"
+}
+
+build_tree "$top/_build"
+if [ "${1:-}" = --sanitizers ]; then
+    build_tree "$top/_build-sanitizers" --enable-sanitizers
 fi
-make -j"$(nproc)" all check-programs >&2
-echo "$build"
