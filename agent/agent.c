@@ -211,6 +211,7 @@ agent_run_plumbing(struct agent *agent, struct ovsdb_idl_txn *txn)
     struct pipeline_facts facts;
     pipeline_facts_init(&facts);
     facts.metadata_port = agent->settings.metadata_port;
+    facts.dhcp_rate = agent->settings.dhcp_rate;
     struct plumbing_input input = {
         .bridge = agent->settings.bridge,
         .view = agent->state.has_view ? &agent->state.view : NULL,
