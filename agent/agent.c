@@ -13,6 +13,7 @@
 
 #include "compute.h"
 #include "desired.h"
+#include "dhcp-handler.h"
 #include "dirs.h"
 #include "host-state.h"
 #include "host-view.h"
@@ -47,6 +48,7 @@ struct agent {
                                  * until the settings are first OK. */
     struct host_state state;    /* Owned: host view and local facts. */
     struct compute *compute;    /* Owned: host state -> desired. */
+    struct dhcp_handler *dhcp;  /* Owned: answers table 30's packet-ins. */
 
     /* When to run the plumbing again. */
     unsigned int plumbed_db_seqno;      /* localdb_seqno() it last saw. */
@@ -72,6 +74,7 @@ static unixctl_cb_func agent_unixctl_recompute;
 static unixctl_cb_func agent_unixctl_tunnel_list;
 static unixctl_cb_func agent_unixctl_port_list;
 static unixctl_cb_func agent_unixctl_inject_bad_flow;
+static unixctl_cb_func agent_unixctl_dhcp_show;
 
 /* Creates the agent with the choices in 'options' (copied), and registers
  * its unixctl commands.  The caller owns the result (agent_destroy()). */
@@ -89,6 +92,8 @@ agent_create(const struct agent_options *options)
     agent->ofctrl = ofctrl_create(pipeline_owns_table);
     host_state_init(&agent->state);
     agent->compute = compute_create();
+    agent->dhcp = dhcp_handler_create(&agent->state, &agent->settings);
+    dhcp_handler_register(agent->dhcp, agent->ofctrl);
     agent->db_seqno = UINT_MAX;
     agent->plumbed_db_seqno = UINT_MAX;
     svec_init(&agent->problems);
@@ -113,6 +118,8 @@ agent_create(const struct agent_options *options)
                              agent_unixctl_port_list, agent);
     unixctl_command_register("debug/inject-bad-flow", "", 0, 0,
                              agent_unixctl_inject_bad_flow, agent);
+    unixctl_command_register("dhcp/show", "", 0, 0,
+                             agent_unixctl_dhcp_show, agent);
     return agent;
 }
 
@@ -121,6 +128,9 @@ void
 agent_destroy(struct agent *agent)
 {
     if (agent) {
+        ofctrl_register_packet_in(agent->ofctrl, PIPELINE_T_DHCP, NULL,
+                                  NULL);
+        dhcp_handler_destroy(agent->dhcp);
         compute_destroy(agent->compute);
         host_state_destroy(&agent->state);
         source_destroy(agent->source);
@@ -250,6 +260,7 @@ agent_run(struct agent *agent)
         agent_run_plumbing(agent, txn);
     }
     compute_run(agent->compute, &agent->state);
+    dhcp_handler_run(agent->dhcp);
 
     if (agent->settings_ok) {
         char *target = agent_switch_target(agent);
@@ -315,6 +326,7 @@ agent_unixctl_status(struct unixctl_conn *conn, int argc OVS_UNUSED,
     }
     ofctrl_format_status(agent->ofctrl, &out);
     agent_format_host_state(&agent->state, &out);
+    dhcp_handler_format_status(agent->dhcp, &out);
     compute_format_status(agent->compute, &out);
     if (compute_has_desired(agent->compute)) {
         ds_put_format(&out, "bridge in sync: %s\n",
@@ -522,4 +534,18 @@ agent_unixctl_inject_bad_flow(struct unixctl_conn *conn,
 
     ofctrl_inject_bad_flow(agent->ofctrl);
     unixctl_command_reply(conn, NULL);
+}
+
+/* "dhcp/show": per local port, the last DHCP message and answer, counts by
+ * message type, answers and drops by reason. */
+static void
+agent_unixctl_dhcp_show(struct unixctl_conn *conn, int argc OVS_UNUSED,
+                        const char *argv[] OVS_UNUSED, void *agent_)
+{
+    struct agent *agent = agent_;
+    struct ds out = DS_EMPTY_INITIALIZER;
+
+    dhcp_handler_format_show(agent->dhcp, time_msec(), &out);
+    unixctl_command_reply(conn, ds_cstr(&out));
+    ds_destroy(&out);
 }

@@ -6,6 +6,8 @@ agent_libjstack_agent_a_SOURCES = \
 	agent/agent.h \
 	agent/compute.c \
 	agent/compute.h \
+	agent/dhcp-handler.c \
+	agent/dhcp-handler.h \
 	agent/ofctrl.c \
 	agent/ofctrl.h \
 	agent/plumbing.c \
