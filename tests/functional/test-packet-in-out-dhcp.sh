@@ -96,8 +96,11 @@ agent_ctl dhcp/show | grep -A4 '^port df51f6d0-8381-47a5-8fa5-a46a8b64e095 ' \
     >"$SANDBOX/show.txt"
 grep -q '^  last message: DISCOVER, [0-9]* s ago$' "$SANDBOX/show.txt"
 grep -q '^  last answer: OFFER 172.16.1.4, [0-9]* s ago$' "$SANDBOX/show.txt"
-grep -q '^  received 7 (DISCOVER 3, OFFER 0, REQUEST 3, DECLINE 0, ACK 0, NAK 0, RELEASE 1, INFORM 0), answered OFFER 2, ACK 2, NAK 1, dropped malformed 0, foreign MAC 1, not served 0, ignored 0, send failed 0$' \
-    "$SANDBOX/show.txt"
+counts="received 7 (DISCOVER 3, OFFER 0, REQUEST 3, DECLINE 0, ACK 0, NAK 0,"
+counts="$counts RELEASE 1, INFORM 0), answered OFFER 2, ACK 2, NAK 1, dropped"
+counts="$counts malformed 0, foreign MAC 1, not served 0, ignored 0,"
+counts="$counts send failed 0"
+grep -qxF "  $counts" "$SANDBOX/show.txt"
 agent_ctl dhcp/show | grep -A1 '^port eef67bf2-3d99-458b-b2fe-0616259ba63e ' \
     | grep -q '^  no DHCP packet yet$'
 agent_ctl status | grep '^DHCP: '

@@ -378,9 +378,9 @@ START_TEST(test_dhcp_punt)
     simap_put(&f.facts.meter_ids, "rate/" SEED_PORT_4, 1);
     pipeline_fixture_compute(&f);
     ck_assert_int_eq(count_substrings(f.text, "table=30,"), 0);
-    ck_assert(svec_contains_unsorted(&f.warnings, "port " SEED_PORT_4 " has no "
-                            "DHCP meter yet: its DHCP requests are "
-                            "dropped"));
+    ck_assert(svec_contains_unsorted(&f.warnings, "port " SEED_PORT_4
+                                     " has no DHCP meter yet: its DHCP "
+                                     "requests are dropped"));
     pipeline_fixture_destroy(&f);
 }
 END_TEST
