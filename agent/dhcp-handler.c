@@ -303,9 +303,8 @@ dhcp_handler_packet_in(struct ofctrl *ofctrl,
         snprintf(hp->last_answer, sizeof hp->last_answer, "none (%s)",
                  verdict_name);
         hp->last_answer_at = now;
-        VLOG_INFO_RL(&info_rl, "port %s: DHCP %s from "IP_FMT": %s",
-                     port->id, type_name, IP_ARGS(req.ciaddr),
-                     verdict.reason);
+        VLOG_INFO_RL(&info_rl, "port %s (%s): %s, nothing to answer",
+                     port->id, port->device_id, verdict.reason);
         return;
 
     case DHCP_VERDICT_OFFER:
@@ -328,8 +327,8 @@ dhcp_handler_packet_in(struct ofctrl *ofctrl,
                  verdict_name, IP_ARGS(config.yiaddr));
     }
     hp->last_answer_at = now;
-    VLOG_INFO_RL(&info_rl, "port %s: DHCP %s -> %s: %s", port->id,
-                 type_name, hp->last_answer, verdict.reason);
+    VLOG_INFO_RL(&info_rl, "port %s (%s) answered %s (%s)", port->id,
+                 port->device_id, hp->last_answer, verdict.reason);
 }
 
 /* Appends 'stats' to 'out' as "received ..., answered ..., dropped ...",
