@@ -23,6 +23,7 @@
 #include "openvswitch/vlog.h"
 #include "pipeline.h"
 #include "settings.h"
+#include "sset.h"
 #include "timeval.h"
 #include "util.h"
 
@@ -145,21 +146,19 @@ dhcp_handler_run(struct dhcp_handler *handler)
     }
     handler->state_seqno = state->seqno;
 
+    struct sset local = SSET_INITIALIZER(&local);
+    for (size_t i = 0; state->has_view && i < state->view.n_local_ports;
+         i++) {
+        sset_add(&local, state->view.local_ports[i].port->id);
+    }
     struct shash_node *node;
     SHASH_FOR_EACH_SAFE (node, &handler->ports) {
-        bool local = false;
-        for (size_t i = 0; state->has_view && i < state->view.n_local_ports;
-             i++) {
-            if (!strcmp(state->view.local_ports[i].port->id, node->name)) {
-                local = true;
-                break;
-            }
-        }
-        if (!local) {
+        if (!sset_contains(&local, node->name)) {
             free(node->data);
             shash_delete(&handler->ports, node);
         }
     }
+    sset_destroy(&local);
 }
 
 /* Returns the counters of the port with 'port_id', created empty if

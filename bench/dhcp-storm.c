@@ -31,7 +31,6 @@
 #include "dhcp.h"
 #include "dp-packet.h"
 #include "openvswitch/ofp-actions.h"
-#include "openvswitch/ofp-msgs.h"
 #include "openvswitch/ofp-packet.h"
 #include "openvswitch/ofp-protocol.h"
 #include "openvswitch/ofp-util.h"
@@ -115,6 +114,7 @@ send_frame(struct vconn *vconn, const struct dp_packet *packet,
     }
 }
 
+/* Sends the storm the arguments describe (see the top of this file). */
 int
 main(int argc, char *argv[])
 {

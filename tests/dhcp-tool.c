@@ -188,6 +188,7 @@ do_request(int argc, char *argv[])
     dp_packet_uninit(&packet);
 }
 
+/* Runs the command of the arguments (see the top of this file). */
 int
 main(int argc, char *argv[])
 {
