@@ -7,7 +7,6 @@
 # and the client takes its own address; a renumbered port is NAKed at its
 # next renewal and takes the new address; a VM that changes its MAC gets
 # nothing; after DHCP alone a VM pings its neighbour on the other host.
-
 set -eu
 . "$SRCDIR/tests/lib/hosts.sh"
 hosts_require
