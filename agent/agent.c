@@ -14,6 +14,7 @@
 
 #include "compute.h"
 #include "desired.h"
+#include "dhcp-handler.h"
 #include "dirs.h"
 #include "document-guard.h"
 #include "host-publisher.h"
@@ -58,6 +59,7 @@ struct agent {
                                          * would remove too many ports. */
     struct compute *compute;    /* Owned: host state -> desired. */
     struct notify *notify;      /* Owned: what systemd is told. */
+    struct dhcp_handler *dhcp;  /* Owned: answers table 30's packet-ins. */
 
     /* When to run the plumbing again. */
     unsigned int plumbed_db_seqno;      /* localdb_seqno() it last saw. */
@@ -84,6 +86,7 @@ static unixctl_cb_func agent_unixctl_source_accept;
 static unixctl_cb_func agent_unixctl_tunnel_list;
 static unixctl_cb_func agent_unixctl_port_list;
 static unixctl_cb_func agent_unixctl_inject_bad_flow;
+static unixctl_cb_func agent_unixctl_dhcp_show;
 
 /* Creates the agent with the choices in 'options' (copied), and registers
  * its unixctl commands.  The caller owns the result (agent_destroy()). */
@@ -104,6 +107,8 @@ agent_create(const struct agent_options *options)
     agent->published_seqno = UINT64_MAX;
     agent->guard = document_guard_create();
     agent->compute = compute_create();
+    agent->dhcp = dhcp_handler_create(&agent->state, &agent->settings);
+    dhcp_handler_register(agent->dhcp, agent->ofctrl);
     agent->db_seqno = UINT_MAX;
     agent->plumbed_db_seqno = UINT_MAX;
     svec_init(&agent->problems);
@@ -131,6 +136,8 @@ agent_create(const struct agent_options *options)
                              agent_unixctl_port_list, agent);
     unixctl_command_register("debug/inject-bad-flow", "[on|off]", 0, 1,
                              agent_unixctl_inject_bad_flow, agent);
+    unixctl_command_register("dhcp/show", "", 0, 0,
+                             agent_unixctl_dhcp_show, agent);
     return agent;
 }
 
@@ -140,6 +147,9 @@ agent_destroy(struct agent *agent)
 {
     if (agent) {
         notify_destroy(agent->notify);
+        ofctrl_register_packet_in(agent->ofctrl, PIPELINE_T_DHCP, NULL,
+                                  NULL);
+        dhcp_handler_destroy(agent->dhcp);
         compute_destroy(agent->compute);
         document_guard_destroy(agent->guard);
         host_publisher_destroy(agent->publisher);
@@ -256,6 +266,7 @@ agent_run_plumbing(struct agent *agent, struct ovsdb_idl_txn *txn)
     struct pipeline_facts facts;
     pipeline_facts_init(&facts);
     facts.metadata_port = agent->settings.metadata_port;
+    facts.dhcp_rate = agent->settings.dhcp_rate;
     struct plumbing_input input = {
         .bridge = agent->settings.bridge,
         .view = agent->state.has_view ? &agent->state.view : NULL,
@@ -304,6 +315,7 @@ agent_run(struct agent *agent)
         host_publisher_publish(agent->publisher,
                                host_snapshot_create(&agent->state));
     }
+    dhcp_handler_run(agent->dhcp);
 
     if (agent->settings_ok) {
         char *target = agent_switch_target(agent);
@@ -373,6 +385,7 @@ agent_unixctl_status(struct unixctl_conn *conn, int argc OVS_UNUSED,
     ofctrl_format_status(agent->ofctrl, &out);
     agent_format_host_state(&agent->state, &out);
     document_guard_format_status(agent->guard, time_msec(), &out);
+    dhcp_handler_format_status(agent->dhcp, &out);
     compute_format_status(agent->compute, &out);
     if (compute_has_desired(agent->compute)) {
         ds_put_format(&out, "bridge in sync: %s\n",
@@ -601,4 +614,18 @@ agent_unixctl_inject_bad_flow(struct unixctl_conn *conn, int argc,
     }
     ofctrl_inject_bad_flow(agent->ofctrl, !strcmp(mode, "on"));
     unixctl_command_reply(conn, NULL);
+}
+
+/* "dhcp/show": per local port, the last DHCP message and answer, counts by
+ * message type, answers and drops by reason. */
+static void
+agent_unixctl_dhcp_show(struct unixctl_conn *conn, int argc OVS_UNUSED,
+                        const char *argv[] OVS_UNUSED, void *agent_)
+{
+    struct agent *agent = agent_;
+    struct ds out = DS_EMPTY_INITIALIZER;
+
+    dhcp_handler_format_show(agent->dhcp, time_msec(), &out);
+    unixctl_command_reply(conn, ds_cstr(&out));
+    ds_destroy(&out);
 }

@@ -6,6 +6,8 @@ agent_libjstack_agent_a_SOURCES = \
 	agent/agent.h \
 	agent/compute.c \
 	agent/compute.h \
+	agent/dhcp-handler.c \
+	agent/dhcp-handler.h \
 	agent/document-guard.c \
 	agent/document-guard.h \
 	agent/host-publisher.c \

@@ -5,12 +5,19 @@ bench_bench_pipeline_SOURCES = bench/bench-pipeline.c
 bench_bench_pipeline_LDADD = lib/libjstack.a $(OVS_LIBS)
 CLEANFILES += bench/bench-pipeline
 
+# Injects DHCP client frames as packet-outs, for bench-dhcp.sh.
+EXTRA_PROGRAMS += bench/dhcp-storm
+bench_dhcp_storm_SOURCES = bench/dhcp-storm.c
+bench_dhcp_storm_LDADD = lib/libjstack.a $(OVS_LIBS)
+CLEANFILES += bench/dhcp-storm
+
 # Ports of the document synthesized by bench-pipeline, one run each.
 BENCH_PIPELINE_SIZES = 1000 10000 50000
 
 .PHONY: bench
-bench: bench/bench-pipeline agent/jstack-agent
+bench: bench/bench-pipeline bench/dhcp-storm agent/jstack-agent
 	@for n in $(BENCH_PIPELINE_SIZES); do \
 		bench/bench-pipeline $$n 20 50 || exit 1; \
 	done
 	$(SHELL) $(top_srcdir)/bench/bench-reconcile.sh $(abs_top_builddir)
+	$(SHELL) $(top_srcdir)/bench/bench-dhcp.sh $(abs_top_builddir)

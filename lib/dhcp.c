@@ -402,6 +402,18 @@ dhcp_options_from_settings(const struct settings *settings,
     options->lease_time = settings->dhcp_lease_time;
 }
 
+/* Returns the port whose MAC and address 'subnet''s DHCP replies come from
+ * (the server identifier): its DHCP port, else its first gateway port, else
+ * NULL (the subnet is not served).  The pipeline punts a port's unicast
+ * renewals only when they are sent to this port's MAC. */
+const struct model_port *
+dhcp_server_port(const struct model_subnet *subnet)
+{
+    return (subnet->dhcp_port ? subnet->dhcp_port
+            : subnet->n_gateway_ports ? &subnet->gateway_ports[0]
+            : NULL);
+}
+
 /* Works out in 'config' what 'port' of 'subnet' is served, with the server
  * settings 'options'.
  *
@@ -421,8 +433,7 @@ dhcp_config_from_model(const struct model_subnet *subnet,
 {
     const struct model_port *router = (subnet->n_gateway_ports
                                        ? &subnet->gateway_ports[0] : NULL);
-    const struct model_port *server = (subnet->dhcp_port
-                                       ? subnet->dhcp_port : router);
+    const struct model_port *server = dhcp_server_port(subnet);
 
     memset(config, 0, sizeof *config);
     *reasonp = NULL;

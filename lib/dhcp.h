@@ -168,6 +168,7 @@ char *dhcp_parse_request(const void *frame, size_t size,
                          struct dhcp_request *)
     OVS_WARN_UNUSED_RESULT;
 
+const struct model_port *dhcp_server_port(const struct model_subnet *);
 void dhcp_options_from_settings(const struct settings *,
                                 struct dhcp_options *);
 bool dhcp_config_from_model(const struct model_subnet *,

@@ -11,6 +11,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 
+#include "dhcp.h"
 #include "host-view.h"
 #include "model.h"
 #include "openvswitch/dynamic-string.h"
@@ -119,6 +120,13 @@ ids_owners_collect(const struct host_view *view, struct ids_owners *owners)
         svec_add(&owners->zones, port->id);
         if (port->rate) {
             svec_add_nocopy(&owners->meters, xasprintf("rate/%s", port->id));
+        }
+    }
+    for (size_t i = 0; i < view->n_local_ports; i++) {
+        const struct host_view_port *hvp = &view->local_ports[i];
+        if (dhcp_server_port(hvp->subnet)) {
+            svec_add_nocopy(&owners->meters,
+                            xasprintf("dhcp/%s", hvp->port->id));
         }
     }
     for (size_t i = 0; i < view->n_subnets; i++) {

@@ -25,7 +25,9 @@ struct simap;
 struct ids_owners {
     struct svec zones;          /* Local port ids: a conntrack zone each. */
     struct svec meters;         /* "rate/<port id>" of rate-limited local
-                                 * ports: a meter each. */
+                                 * ports and "dhcp/<port id>" of local ports
+                                 * of subnets served by DHCP: a meter
+                                 * each. */
     struct svec flood_groups;   /* Subnet ids: a flood group pair each. */
     struct svec select_groups;  /* ids_router_set_key()s: a select group
                                  * each. */

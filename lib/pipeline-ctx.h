@@ -44,6 +44,10 @@ struct pipeline_port {
                                  * it has none yet (then its IP traffic is
                                  * dropped). */
     uint32_t meter_id;          /* Its rate-limit meter, 0 for none. */
+    uint32_t dhcp_meter_id;     /* The meter of its DHCP punt flow, 0 if
+                                 * its subnet is not served by DHCP or the
+                                 * meter has no id yet (then its DHCP
+                                 * requests are dropped). */
 };
 
 /* A subnet with local ports, with the ids and facts the stages need. */

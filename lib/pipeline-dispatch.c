@@ -6,10 +6,19 @@
 
 /* Table 20, dispatch of what local VMs send (tunnel traffic never comes
  * here): metadata service requests -> 35 (only when there is a metadata
- * tap), ARP -> 25, DHCP requests -> 30, everything else -> 40. */
+ * tap), ARP -> 25, DHCP requests -> 30, everything else -> 40.
+ *
+ * DHCP requests are UDP 68 -> 67 sent to the broadcast MAC or, for
+ * renewals, to the MAC of the subnet's DHCP server (one flow per subnet
+ * served).  UDP 68 -> 67 to another MAC (a DHCP server the tenant runs
+ * itself) is ordinary traffic. */
 
 #include <config.h>
 
+#include <inttypes.h>
+
+#include "dhcp.h"
+#include "model.h"
 #include "pipeline-ctx.h"
 #include "pipeline-stages.h"
 
@@ -37,6 +46,19 @@ pipeline_dispatch(struct pipeline_ctx *ctx)
                       PIPELINE_T_DISPATCH, DISPATCH_PRIO_PROTOCOL,
                       "udp,dl_dst=ff:ff:ff:ff:ff:ff,tp_src=68,tp_dst=67 "
                       "actions=goto_table:%d", PIPELINE_T_DHCP);
+    for (size_t i = 0; i < ctx->n_subnets; i++) {
+        const struct model_subnet *subnet = ctx->subnets[i].subnet;
+        const struct model_port *server = dhcp_server_port(subnet);
+        if (server) {
+            pipeline_add_flow(ctx, DESIRED_STAGE_DISPATCH,
+                              DESIRED_OWNER_SUBNET, subnet->id,
+                              PIPELINE_T_DISPATCH, DISPATCH_PRIO_PROTOCOL,
+                              "udp,metadata=%#"PRIx32",dl_dst="ETH_ADDR_FMT
+                              ",tp_src=68,tp_dst=67 actions=goto_table:%d",
+                              subnet->metadata, ETH_ADDR_ARGS(server->mac),
+                              PIPELINE_T_DHCP);
+        }
+    }
     pipeline_add_flow(ctx, DESIRED_STAGE_DISPATCH, DESIRED_OWNER_HOST, "",
                       PIPELINE_T_DISPATCH, DISPATCH_PRIO_DEFAULT,
                       "actions=goto_table:%d", PIPELINE_T_L3);

@@ -13,7 +13,12 @@
  *     is a metadata tap);
  *   - IPv4 from in_port + its MAC + its fixed IP -> 10 (egress conntrack);
  *   - ARP from in_port + its MAC + its IP as sender -> 20;
- *   - DHCP requests (broadcast, UDP 68 -> 67) from in_port + its MAC -> 20;
+ *   - DHCP requests (UDP 68 -> 67) from in_port + its MAC -> 20, when they
+ *     are broadcast or sent to the MAC of its subnet's DHCP server
+ *     (renewals are unicast): whatever their source address (a client
+ *     that has none yet sends from 0.0.0.0; one whose address was
+ *     renumbered renews from the old one and must get its NAK), and above
+ *     the IPv4 flow, so that security groups never stop DHCP;
  *   - each allowed address pair (IP or CIDR, MAC) the same way for IPv4 and
  *     ARP.
  * Everything else (other source MACs or addresses, IPv6, other ethertypes)
@@ -23,6 +28,7 @@
 
 #include <inttypes.h>
 
+#include "dhcp.h"
 #include "model.h"
 #include "pipeline-ctx.h"
 #include "pipeline-stages.h"
@@ -30,6 +36,7 @@
 /* Flow priorities of table 5. */
 enum {
     PORTSEC_PRIO_METADATA = 200,
+    PORTSEC_PRIO_DHCP = 110,
     PORTSEC_PRIO_PORT = 100,
 };
 
@@ -60,20 +67,34 @@ port_security_address(struct pipeline_ctx *ctx,
                       PIPELINE_T_DISPATCH);
 }
 
+/* Adds the flow of table 5 that lets local port 'pp' send DHCP requests
+ * to 'dl_dst'. */
+static void
+port_security_dhcp(struct pipeline_ctx *ctx, const struct pipeline_port *pp,
+                   struct eth_addr dl_dst)
+{
+    pipeline_add_flow(ctx, DESIRED_STAGE_PORT_SECURITY, DESIRED_OWNER_PORT,
+                      pp->port->id, PIPELINE_T_PORT_SECURITY,
+                      PORTSEC_PRIO_DHCP,
+                      "udp,in_port=%"PRIu32",dl_src="ETH_ADDR_FMT","
+                      "dl_dst="ETH_ADDR_FMT",tp_src=68,tp_dst=67 "
+                      "actions=goto_table:%d", pp->ofport,
+                      ETH_ADDR_ARGS(pp->port->mac), ETH_ADDR_ARGS(dl_dst),
+                      PIPELINE_T_DISPATCH);
+}
+
 /* Adds the flows of table 5 for local port 'pp'. */
 static void
 port_security_port(struct pipeline_ctx *ctx, const struct pipeline_port *pp)
 {
     const struct model_port *port = pp->port;
+    const struct model_port *server = dhcp_server_port(pp->subnet->subnet);
 
     port_security_address(ctx, pp, port->mac, port->fixed_ip, 32);
-    pipeline_add_flow(ctx, DESIRED_STAGE_PORT_SECURITY, DESIRED_OWNER_PORT,
-                      port->id,
-                      PIPELINE_T_PORT_SECURITY, PORTSEC_PRIO_PORT,
-                      "udp,in_port=%"PRIu32",dl_src="ETH_ADDR_FMT","
-                      "dl_dst=ff:ff:ff:ff:ff:ff,tp_src=68,tp_dst=67 "
-                      "actions=goto_table:%d", pp->ofport,
-                      ETH_ADDR_ARGS(port->mac), PIPELINE_T_DISPATCH);
+    port_security_dhcp(ctx, pp, eth_addr_broadcast);
+    if (server) {
+        port_security_dhcp(ctx, pp, server->mac);
+    }
     for (size_t i = 0; i < port->n_pairs; i++) {
         const struct model_address_pair *pair = &port->pairs[i];
         port_security_address(ctx, pp, pair->mac, pair->ip, pair->plen);

@@ -7,9 +7,13 @@
 /* Tables 30 (DHCP) and 35, 36, 37 (metadata service): the traffic the agent
  * itself answers.
  *
- * Table 30: a subnet's DHCP requests (broadcast, UDP 68 -> 67) go to the
- * controller, that is the agent, which answers with a packet-out.  Only
- * subnets with a DHCP port get this flow.
+ * Table 30: the DHCP requests of a local port (table 20 sends broadcast
+ * ones and those to the DHCP server's MAC here) go to the controller, that
+ * is the agent, which answers with a packet-out, through the port's DHCP
+ * meter (pipeline-meters.c) so that a flooding VM cannot starve the agent
+ * or the other VMs.  Only ports of subnets served by DHCP (a DHCP port or
+ * a gateway port to serve from) that have their meter get this flow; the
+ * requests of the others miss and are dropped.
  *
  * The metadata service (only when the facts name a metadata tap).  VMs
  * reach 169.254.169.254:80; the agent's proxy listens on the host side of
@@ -119,15 +123,14 @@ punt_metadata(struct pipeline_ctx *ctx)
 void
 pipeline_punt(struct pipeline_ctx *ctx)
 {
-    for (size_t i = 0; i < ctx->n_subnets; i++) {
-        const struct model_subnet *subnet = ctx->subnets[i].subnet;
-        if (subnet->dhcp_port) {
-            pipeline_add_flow(ctx, DESIRED_STAGE_DHCP, DESIRED_OWNER_SUBNET,
-                              subnet->id,
-                              PIPELINE_T_DHCP, PUNT_PRIO,
-                              "udp,metadata=%#"PRIx32","
-                              "dl_dst=ff:ff:ff:ff:ff:ff,tp_src=68,tp_dst=67 "
-                              "actions=CONTROLLER:65535", subnet->metadata);
+    for (size_t i = 0; i < ctx->n_ports; i++) {
+        const struct pipeline_port *pp = &ctx->ports[i];
+        if (pp->dhcp_meter_id) {
+            pipeline_add_flow(ctx, DESIRED_STAGE_DHCP, DESIRED_OWNER_PORT,
+                              pp->port->id, PIPELINE_T_DHCP, PUNT_PRIO,
+                              "udp,reg6=%#"PRIx32",tp_src=68,tp_dst=67 "
+                              "actions=meter:%"PRIu32",CONTROLLER:65535",
+                              pp->ofport, pp->dhcp_meter_id);
         }
     }
 

@@ -37,6 +37,7 @@ pipeline_facts_init(struct pipeline_facts *facts)
     simap_init(&facts->flood_groups);
     simap_init(&facts->select_groups);
     facts->metadata_port = 8848;
+    facts->dhcp_rate = PIPELINE_DHCP_RATE_DEFAULT;
 }
 
 /* Frees what 'facts' owns. */
@@ -115,7 +116,8 @@ pipeline_facts_equal(const struct pipeline_facts *a,
             && simap_equal(&a->select_groups, &b->select_groups)
             && a->metadata_ofport == b->metadata_ofport
             && eth_addr_equals(a->metadata_mac, b->metadata_mac)
-            && a->metadata_port == b->metadata_port);
+            && a->metadata_port == b->metadata_port
+            && a->dhcp_rate == b->dhcp_rate);
 }
 
 

@@ -62,7 +62,10 @@ struct pipeline_facts {
                                  * IP traffic dropped. */
     struct simap meter_ids;     /* "rate/<port id>" -> the meter of a local
                                  * port's rate limit.  A rate-limited port
-                                 * missing here gets no flows yet. */
+                                 * missing here gets no flows yet.
+                                 * "dhcp/<port id>" -> the meter of its
+                                 * DHCP punt flow; a port missing here has
+                                 * its DHCP requests dropped. */
     struct simap flood_groups;  /* Subnet id -> index k of its flood group
                                  * pair (PIPELINE_FLOOD_GROUP_BASE + 2k and
                                  * the next id).  A subnet missing here
@@ -74,6 +77,9 @@ struct pipeline_facts {
     uint32_t metadata_ofport;   /* Metadata tap's ofport, 0 if none. */
     struct eth_addr metadata_mac;       /* Metadata tap's MAC. */
     uint16_t metadata_port;     /* TCP port of the metadata proxy. */
+    unsigned int dhcp_rate;     /* DHCP packets per second that each local
+                                 * port may send to the agent
+                                 * (jstack-dhcp-rate). */
 };
 
 void pipeline_facts_init(struct pipeline_facts *);
@@ -96,6 +102,10 @@ bool pipeline_facts_equal(const struct pipeline_facts *,
 #define PIPELINE_METER_MAX 0x3ffffu
 #define PIPELINE_ZONE_MIN 1
 #define PIPELINE_ZONE_MAX 0xffffu
+
+/* DHCP packets per second and port punted to the agent, unless the facts
+ * say otherwise (the default of jstack-dhcp-rate). */
+#define PIPELINE_DHCP_RATE_DEFAULT 20
 
 void pipeline_compute(const struct model *, const struct host_view *,
                       const struct pipeline_facts *,

@@ -21,6 +21,11 @@ check_PROGRAMS += tests/pipeline-dump
 tests_pipeline_dump_SOURCES = tests/pipeline-dump.c
 tests_pipeline_dump_LDADD = lib/libjstack.a $(OVS_LIBS)
 
+# Writes DHCP client frames, for the DHCP functional test and benchmark.
+check_PROGRAMS += tests/dhcp-tool
+tests_dhcp_tool_SOURCES = tests/dhcp-tool.c
+tests_dhcp_tool_LDADD = lib/libjstack.a $(OVS_LIBS)
+
 # Composes and parses probe frames, for the reflector's system test.
 check_PROGRAMS += tests/vr-probe-tool
 tests_vr_probe_tool_SOURCES = tests/vr-probe-tool.c

@@ -52,6 +52,7 @@ VM4=fa:16:3e:73:c9:74          # 172.16.1.4, compute1_ns, ofport 3
 VM5=fa:16:3e:8a:06:16          # 172.16.1.5, compute1_ns_2, ofport 4
 VM3=fa:16:3e:5e:16:34          # 172.16.1.3 on host 10.10.10.3
 GW=fa:16:3e:97:64:ef           # 172.16.1.1, gateway
+DHCP=fa:16:3e:f9:df:5d         # 172.16.1.2, DHCP port
 BCAST=ff:ff:ff:ff:ff:ff
 
 # Packets from VM 172.16.1.4 on port 3 (ICMP: the seed's security group
@@ -83,6 +84,19 @@ check_trace "the ARP reply says 172.16.1.1 is at the gateway MAC" \
 check_trace "a DHCP discover goes to the controller" \
     "udp,in_port=3,dl_src=$VM4,dl_dst=$BCAST,udp_src=68,udp_dst=67" \
     '^ +CONTROLLER:65535$'
+DHCP4="udp,in_port=3,dl_src=$VM4,udp_src=68,udp_dst=67"
+check_trace "a DHCP request is punted through the port's DHCP meter" \
+    "$DHCP4,dl_dst=$BCAST" \
+    '^ +meter:3$'
+check_trace "a unicast renewal to the DHCP port goes to the controller" \
+    "$DHCP4,dl_dst=$DHCP,nw_src=172.16.1.4,nw_dst=172.16.1.2" \
+    '^ +CONTROLLER:65535$'
+check_trace "a renewal from a renumbered address still reaches the agent" \
+    "$DHCP4,dl_dst=$DHCP,nw_src=172.16.1.99,nw_dst=172.16.1.2" \
+    '^ +CONTROLLER:65535$'
+check_trace "unicast UDP 68->67 to another VM takes the conntrack path" \
+    "$DHCP4,dl_dst=$VM5,nw_src=172.16.1.4,nw_dst=172.16.1.5" \
+    '^10\. ip,reg6=0x3, '
 check_trace "a foreign source MAC is dropped" \
     "ip,in_port=3,dl_src=fa:16:3e:00:00:99,dl_dst=$VM5,nw_src=172.16.1.4" \
     '^ 5\. No match\.'

@@ -315,6 +315,76 @@ START_TEST(test_seed_host2_assertions)
 }
 END_TEST
 
+/* Returns how many times 'needle' occurs in 'text'. */
+static int
+count_substrings(const char *text, const char *needle)
+{
+    int n = 0;
+    for (const char *p = text; (p = strstr(p, needle)); p++) {
+        n++;
+    }
+    return n;
+}
+
+START_TEST(test_dhcp_punt)
+{
+    struct pipeline_fixture f;
+    fixture_seed_host2(&f);
+
+    /* Broadcast requests and those unicast to the DHCP port's MAC pass port
+     * security above the IPv4 flow, whatever their source address. */
+    test_assert_line(&f, "table=5, priority=110,udp,in_port=3,"
+                     "dl_src=fa:16:3e:73:c9:74,dl_dst=ff:ff:ff:ff:ff:ff,"
+                     "tp_src=68,tp_dst=67 actions=goto_table:20");
+    test_assert_line(&f, "table=5, priority=110,udp,in_port=3,"
+                     "dl_src=fa:16:3e:73:c9:74,dl_dst=fa:16:3e:f9:df:5d,"
+                     "tp_src=68,tp_dst=67 actions=goto_table:20");
+    ck_assert_int_eq(count_substrings(f.text, "tp_src=68,tp_dst=67 "
+                                      "actions=goto_table:20"), 4);
+
+    /* Table 20 sends both kinds to table 30. */
+    test_assert_line(&f, "table=20, priority=100,udp,"
+                     "dl_dst=ff:ff:ff:ff:ff:ff,tp_src=68,tp_dst=67 "
+                     "actions=goto_table:30");
+    test_assert_line(&f, "table=20, priority=100,udp,metadata=0x401,"
+                     "dl_dst=fa:16:3e:f9:df:5d,tp_src=68,tp_dst=67 "
+                     "actions=goto_table:30");
+
+    /* One punt flow per port, each through its own pktps meter: the rate
+     * meters of the two ports are 1 and 2, their DHCP meters 3 and 4. */
+    test_assert_line(&f, "table=30, priority=100,udp,reg6=0x3,tp_src=68,"
+                     "tp_dst=67 actions=meter:3,CONTROLLER:65535");
+    test_assert_line(&f, "table=30, priority=100,udp,reg6=0x4,tp_src=68,"
+                     "tp_dst=67 actions=meter:4,CONTROLLER:65535");
+    test_assert_line(&f, "meter=3 pktps burst bands=type=drop rate=20 "
+                     "burst_size=20");
+    test_assert_line(&f, "meter=4 pktps burst bands=type=drop rate=20 "
+                     "burst_size=20");
+    pipeline_fixture_destroy(&f);
+
+    /* The rate comes from the facts. */
+    fixture_seed_host2(&f);
+    f.facts.dhcp_rate = 5;
+    pipeline_fixture_compute(&f);
+    test_assert_line(&f, "meter=3 pktps burst bands=type=drop rate=5 "
+                     "burst_size=5");
+    pipeline_fixture_destroy(&f);
+
+    /* A port without a DHCP meter id gets no punt flow, with a warning. */
+    pipeline_fixture_init(&f, "fixtures/seed-000.json", "10.10.10.2", 1);
+    f.assign_ids = false;
+    simap_put(&f.facts.port_ofports, SEED_PORT_4, 3);
+    simap_put(&f.facts.ct_zones, SEED_PORT_4, 1);
+    simap_put(&f.facts.meter_ids, "rate/" SEED_PORT_4, 1);
+    pipeline_fixture_compute(&f);
+    ck_assert_int_eq(count_substrings(f.text, "table=30,"), 0);
+    ck_assert(svec_contains_unsorted(&f.warnings, "port " SEED_PORT_4
+                                     " has no DHCP meter yet: its DHCP "
+                                     "requests are dropped"));
+    pipeline_fixture_destroy(&f);
+}
+END_TEST
+
 START_TEST(test_deterministic)
 {
     struct pipeline_fixture a, b;
@@ -358,7 +428,8 @@ START_TEST(test_ids_do_not_depend_on_ofports)
     collect_ids(a.text, &ids_a);
     collect_ids(b.text, &ids_b);
     ck_assert_str_eq(ds_cstr(&ids_a), "group_id=1\ngroup_id=16777216\n"
-                     "group_id=16777217\nmeter=1\nmeter=2\n");
+                     "group_id=16777217\nmeter=1\nmeter=2\nmeter=3\n"
+                     "meter=4\n");
     ck_assert_str_eq(ds_cstr(&ids_a), ds_cstr(&ids_b));
     ds_destroy(&ids_a);
     ds_destroy(&ids_b);
@@ -526,6 +597,12 @@ struct seed_case {
     "scheme"
 #define WHY_VNI "the seed gives both computeA subnets tun_id 0xa, so " \
     "tunnel traffic cannot be told apart; our model gives subnet 1 vni 0xb"
+#define WHY_DHCP_PORTSEC "above the priority-100 IPv4 flow, which a " \
+    "broadcast renewal from the port's own address also matches (same " \
+    "priority, overlapping: the switch may pick either)"
+#define WHY_DHCP_PUNT "one punt flow per local port (reg6) through the " \
+    "port's own pktps meter (jstack-dhcp-rate), so that one flooding VM " \
+    "cannot starve the agent or the others; test_dhcp_punt checks them"
 #define WHY_GROUP_ID "group ids come from the sorted router sets " \
     "(pipeline-groups.c), not from the seed's arbitrary 10"
 
@@ -570,9 +647,9 @@ static const struct seed_case computea_cases[] = {
     { "table=5, priority=100,udp,in_port=" OFPORT ",dl_src=" MAC         \
       ",dl_dst=ff:ff:ff:ff:ff:ff,tp_src=68,tp_dst=67 "                    \
       "actions=goto_table:20",                                            \
-      "table=5, priority=100,udp,in_port=" OFPORT ",dl_src=" MAC         \
+      "table=5, priority=110,udp,in_port=" OFPORT ",dl_src=" MAC         \
       ",dl_dst=ff:ff:ff:ff:ff:ff,tp_src=68,tp_dst=67 "                    \
-      "actions=goto_table:20", NULL }
+      "actions=goto_table:20", WHY_DHCP_PORTSEC }
     PORTSEC("4", VM_29_4, "172.19.29.4"),
     PORTSEC("9", VM_29_5, "172.19.29.5"),
     PORTSEC("3", VM_29_3, "172.19.29.3"),
@@ -651,13 +728,9 @@ static const struct seed_case computea_cases[] = {
 
     /* Table 30. */
     { "table=30, priority=100,udp,metadata=0x1,dl_dst=ff:ff:ff:ff:ff:ff,"
-      "tp_src=68,tp_dst=67 actions=CONTROLLER:65535",
-      "table=30, priority=100,udp,metadata=0x1,dl_dst=ff:ff:ff:ff:ff:ff,"
-      "tp_src=68,tp_dst=67 actions=CONTROLLER:65535", NULL },
+      "tp_src=68,tp_dst=67 actions=CONTROLLER:65535", NULL, WHY_DHCP_PUNT },
     { "table=30, priority=100,udp,metadata=0x2,dl_dst=ff:ff:ff:ff:ff:ff,"
-      "tp_src=68,tp_dst=67 actions=CONTROLLER:65535",
-      "table=30, priority=100,udp,metadata=0x2,dl_dst=ff:ff:ff:ff:ff:ff,"
-      "tp_src=68,tp_dst=67 actions=CONTROLLER:65535", NULL },
+      "tp_src=68,tp_dst=67 actions=CONTROLLER:65535", NULL, WHY_DHCP_PUNT },
 
     /* Tables 35, 36. */
     { "table=35, priority=100,tcp,nw_dst=169.254.169.254,tp_dst=80 "
@@ -855,6 +928,7 @@ test_pipeline_suite(void)
     tcase_add_test(tc, test_golden_seed_host2);
     tcase_add_test(tc, test_golden_seed_host3);
     tcase_add_test(tc, test_seed_host2_assertions);
+    tcase_add_test(tc, test_dhcp_punt);
     tcase_add_test(tc, test_deterministic);
     tcase_add_test(tc, test_ids_do_not_depend_on_ofports);
     tcase_add_test(tc, test_warnings);
