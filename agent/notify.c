@@ -19,6 +19,7 @@
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/vlog.h"
+#include "settings.h"
 #include "util.h"
 
 VLOG_DEFINE_THIS_MODULE(notify);
@@ -113,8 +114,11 @@ notify_format_status(const struct notify_state *state, struct ds *out)
     } else if (state->missing_setting) {
         ds_put_format(out, "waiting: %s", state->missing_setting);
     } else if (!state->has_desired) {
+        char *url = settings_redact_url(state->controller
+                                        ? state->controller : "");
         ds_put_format(out, "waiting for the controller's document from %s",
-                      state->controller);
+                      url);
+        free(url);
     } else if (!state->bridge_connected) {
         ds_put_format(out, "connecting to bridge %s", state->bridge);
     } else if (!state->in_sync) {
