@@ -241,6 +241,11 @@ source_set_options(struct source *source,
     VLOG_INFO("%s: controller source, polled every %u ms",
               source->display_url,
               source->poll_interval);
+    if (url_changed && settings_url_is_insecure(source->url)) {
+        VLOG_WARN("%s: plain http to a host that is not this one: the "
+                  "document travels unauthenticated; use https:// with "
+                  "jstack-controller-ca-file", source->display_url);
+    }
 
     source_abort_request(source);
     source->state = SOURCE_IDLE;

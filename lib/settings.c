@@ -359,3 +359,22 @@ settings_redact_url(const char *url)
     }
     return xasprintf("%.*s***%s", (int) (colon + 1 - url), url, at);
 }
+
+/* Returns true if 'url' is plain http:// to a host other than the loopback
+ * ("localhost", 127.0.0.0/8, [::1]): the document would travel
+ * unauthenticated and readable on the network. */
+bool
+settings_url_is_insecure(const char *url)
+{
+    if (strncmp(url, "http://", 7)) {
+        return false;
+    }
+    const char *host = url + 7;
+    size_t authority_len = strcspn(host, "/?#");
+    const char *at = memrchr(host, '@', authority_len);
+    if (at) {
+        host = at + 1;
+    }
+    return !(!strncmp(host, "127.", 4) || !strncmp(host, "localhost", 9)
+             || !strncmp(host, "[::1]", 5));
+}

@@ -81,5 +81,6 @@ bool settings_resolve(const struct smap *external_ids,
 void settings_destroy(struct settings *);
 bool settings_equal(const struct settings *, const struct settings *);
 char *settings_redact_url(const char *url);
+bool settings_url_is_insecure(const char *url);
 
 #endif /* lib/settings.h */

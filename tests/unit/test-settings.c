@@ -368,6 +368,19 @@ START_TEST(test_settings_redact_url)
 }
 END_TEST
 
+/* Plain http is flagged unless it stays on the loopback. */
+START_TEST(test_settings_insecure_url)
+{
+    ck_assert(settings_url_is_insecure("http://ctl:8080/v1"));
+    ck_assert(settings_url_is_insecure("http://u:p@10.0.0.1/v1"));
+    ck_assert(!settings_url_is_insecure("http://127.0.0.1:8080/v1"));
+    ck_assert(!settings_url_is_insecure("http://u:p@localhost/v1"));
+    ck_assert(!settings_url_is_insecure("http://[::1]:80/"));
+    ck_assert(!settings_url_is_insecure("https://ctl/v1"));
+    ck_assert(!settings_url_is_insecure("file:///doc.json"));
+}
+END_TEST
+
 Suite *
 test_settings_suite(void)
 {
@@ -384,6 +397,7 @@ test_settings_suite(void)
     tcase_add_test(tc, test_settings_dhcp_invalid);
     tcase_add_test(tc, test_settings_vr_probe);
     tcase_add_test(tc, test_settings_redact_url);
+    tcase_add_test(tc, test_settings_insecure_url);
     suite_add_tcase(suite, tc);
     return suite;
 }
