@@ -214,6 +214,7 @@ agent_update_source(struct agent *agent)
         .url = settings->controller,
         .poll_interval = settings->poll_interval,
         .timeout = settings->controller_timeout,
+        .max_document = settings->max_document_size,
         .ca_file = settings->controller_ca_file,
         .cert_file = settings->controller_cert,
         .key_file = settings->controller_key,

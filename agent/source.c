@@ -48,9 +48,6 @@ COVERAGE_DEFINE(source_rejected);
 #define SOURCE_BACKOFF_MAX (60 * 1000)
 #define SOURCE_JITTER_PCT 20
 
-/* The largest document accepted, in bytes. */
-#define SOURCE_MAX_DOCUMENT (64 * 1024 * 1024)
-
 /* The cached document's name in the state directory. */
 #define SOURCE_CACHE_NAME "subnets.json"
 
@@ -69,6 +66,7 @@ struct source {
                                  * logs and unixctl output. */
     unsigned int poll_interval; /* Milliseconds. */
     unsigned int timeout;       /* Milliseconds. */
+    size_t max_document;        /* Bytes. */
     char *ca_file;
     char *cert_file;
     char *key_file;
@@ -82,7 +80,7 @@ struct source {
                                  * NULL unless SOURCE_FETCHING. */
     struct curl_slist *headers; /* Owned: the request's extra headers. */
     struct ds body;             /* The response body received so far. */
-    bool body_too_big;          /* Body exceeded SOURCE_MAX_DOCUMENT. */
+    bool body_too_big;          /* Body exceeded 'max_document'. */
     char curl_error[CURL_ERROR_SIZE];   /* libcurl's detail on a failure. */
 
     enum source_state state;
@@ -214,6 +212,7 @@ source_set_options(struct source *source,
     if (!url_changed
         && source->poll_interval == options->poll_interval
         && source->timeout == options->timeout
+        && source->max_document == options->max_document
         && !source_option_changed(source->ca_file, options->ca_file)
         && !source_option_changed(source->cert_file, options->cert_file)
         && !source_option_changed(source->key_file, options->key_file)) {
@@ -232,6 +231,7 @@ source_set_options(struct source *source,
     source->key_file = source_option_copy(options->key_file);
     source->poll_interval = options->poll_interval;
     source->timeout = options->timeout;
+    source->max_document = options->max_document;
 
     if (url_changed) {
         free(source->etag);
@@ -304,9 +304,10 @@ source_replace_model(struct source *source, struct model *model,
 
 /* Reads the whole file at 'path' into a new null-terminated string stored
  * in '*textp' and its length in '*lengthp'.  Returns 0 or an errno value
- * (EFBIG for a file larger than SOURCE_MAX_DOCUMENT). */
+ * (EFBIG for a file larger than 'max' bytes). */
 static int
-source_read_file(const char *path, char **textp, size_t *lengthp)
+source_read_file(const char *path, size_t max, char **textp,
+                 size_t *lengthp)
 {
     struct stat st;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -320,7 +321,7 @@ source_read_file(const char *path, char **textp, size_t *lengthp)
         close(fd);
         return error;
     }
-    if (st.st_size > SOURCE_MAX_DOCUMENT) {
+    if (st.st_size > max) {
         close(fd);
         return EFBIG;
     }
@@ -346,7 +347,8 @@ source_load_cache(struct source *source)
 {
     char *text;
     size_t length = 0;
-    int error = source_read_file(source->cache_path, &text, &length);
+    int error = source_read_file(source->cache_path, source->max_document,
+                                 &text, &length);
     if (error) {
         if (error == ENOENT) {
             VLOG_INFO("%s: no cached document yet", source->cache_path);
@@ -493,7 +495,7 @@ source_load_validators(struct source *source,
     char *path = xasprintf("%s.etag", source->cache_path);
     char *text;
     size_t length;
-    if (source_read_file(path, &text, &length)) {
+    if (source_read_file(path, source->max_document, &text, &length)) {
         free(path);
         return;
     }
@@ -684,8 +686,11 @@ source_finish_request(struct source *source, CURLcode result)
     curl_easy_getinfo(source->easy, CURLINFO_RESPONSE_CODE, &status);
     if (result != CURLE_OK) {
         source_fail(source, (source->body_too_big
-                             ? xasprintf("document larger than %d bytes",
-                                         SOURCE_MAX_DOCUMENT)
+                             || result == CURLE_FILESIZE_EXCEEDED
+                             ? xasprintf("document larger than %"PRIuSIZE
+                                         " bytes (setting "
+                                         "jstack-max-document-size)",
+                                         source->max_document)
                              : xasprintf("%s", (source->curl_error[0]
                                                 ? source->curl_error
                                                 : curl_easy_strerror(
@@ -729,7 +734,7 @@ source_receive(char *data, size_t size, size_t n, void *source_)
     struct source *source = source_;
     size_t length = size * n;
 
-    if (source->body.length + length > SOURCE_MAX_DOCUMENT) {
+    if (source->body.length + length > source->max_document) {
         source->body_too_big = true;
         return 0;
     }
@@ -772,6 +777,8 @@ source_start_request(struct source *source)
                      (long int) source->timeout);
     curl_easy_setopt(easy, CURLOPT_USERAGENT, "jstack-agent/" JSTACK_VERSION);
     curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE,
+                     (curl_off_t) source->max_document);
     curl_easy_setopt(easy, CURLOPT_HTTPHEADER, source->headers);
     curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, source->curl_error);
     curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, source_receive);

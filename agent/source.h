@@ -18,6 +18,7 @@
  * loads that file, so a restart while the controller is down still knows
  * the network. */
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct ds;
@@ -30,6 +31,9 @@ struct source_options {
     unsigned int poll_interval; /* Milliseconds between requests while the
                                  * controller answers. */
     unsigned int timeout;       /* Milliseconds a request may take. */
+    size_t max_document;        /* Largest document accepted, bytes; a
+                                 * larger one is refused while it arrives,
+                                 * never read whole. */
     const char *ca_file;        /* CA bundle that verifies the server,
                                  * or the system's. */
     const char *cert_file;      /* Client certificate (PEM), or none. */

@@ -8,6 +8,7 @@
 
 #include "settings.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +34,8 @@ static const struct settings_key keys[] = {
     { "jstack-poll-interval", "poll-interval", false, "5000", "5000" },
     { "jstack-max-removal", "max-removal", false, "50", "50" },
     { "jstack-removal-confirm", "removal-confirm", false, "30", "30" },
+    { "jstack-max-document-size", "max-document-size", false, "268435456",
+      "268435456" },
     { "jstack-controller-timeout", "controller-timeout", false, "10000",
       "10000" },
     { "jstack-controller-ca-file", "controller-ca-file", false, "",
@@ -233,6 +236,9 @@ settings_resolve(const struct smap *external_ids,
         } else if (!strcmp(key->key, "jstack-poll-interval")) {
             settings_parse_uint(key, value, 100, 3600 * 1000,
                                 &settings->poll_interval, problems);
+        } else if (!strcmp(key->key, "jstack-max-document-size")) {
+            settings_parse_uint(key, value, 1024, UINT_MAX,
+                                &settings->max_document_size, problems);
         } else if (!strcmp(key->key, "jstack-controller-timeout")) {
             settings_parse_uint(key, value, 100, 600 * 1000,
                                 &settings->controller_timeout, problems);
@@ -324,6 +330,7 @@ settings_equal(const struct settings *a, const struct settings *b)
             && a->max_removal == b->max_removal
             && a->removal_confirm == b->removal_confirm
             && a->controller_timeout == b->controller_timeout
+            && a->max_document_size == b->max_document_size
             && settings_str_equal(a->controller_ca_file,
                                   b->controller_ca_file)
             && settings_str_equal(a->controller_cert, b->controller_cert)

@@ -36,6 +36,9 @@ struct settings {
     unsigned int removal_confirm;       /* jstack-removal-confirm: seconds a
                                          * held document must stay the same
                                          * before it is applied. */
+    unsigned int max_document_size;     /* jstack-max-document-size: the
+                                         * largest controller document
+                                         * accepted, in bytes. */
     unsigned int controller_timeout;    /* jstack-controller-timeout: ms a
                                          * controller request may take. */
     char *controller_ca_file;   /* jstack-controller-ca-file: CA bundle that

@@ -4,7 +4,8 @@
 #
 # usage: tests/run-tests.sh --srcdir DIR --builddir DIR
 #            [--sanitizer-builddir DIR] [--tier TIER]...
-#   TIER is unit, fuzz, functional, system or sanitizers; the default is all
+#   TIER is unit, fuzz, functional, faults, system or sanitizers; the
+#   default is all
 #   of them.  The sanitizers tier runs the unit tests and the functional
 #   tests (but those that build packages or run Helgrind) against the
 #   sanitizer build (configure --enable-sanitizers); a test passes there
@@ -31,7 +32,7 @@ done
     echo "usage: $0 --srcdir DIR --builddir DIR [--tier TIER]..." >&2
     exit 2
 }
-[ ${#tiers[@]} -gt 0 ] || tiers=(unit fuzz functional system sanitizers)
+[ ${#tiers[@]} -gt 0 ] || tiers=(unit fuzz functional faults system sanitizers)
 srcdir=$(cd "$srcdir" && pwd)
 builddir=$(cd "$builddir" && pwd)
 [ -z "$sanitizer_builddir" ] \
@@ -106,7 +107,7 @@ for tier in "${tiers[@]}"; do
                 run_script fuzz "$script" 400 "$builddir"
             done
             ;;
-        functional|system)
+        functional|faults|system)
             for script in "$srcdir"/tests/$tier/test-*.sh; do
                 [ -f "$script" ] || continue
                 run_script "$tier" "$script" 600 "$builddir"

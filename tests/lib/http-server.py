@@ -10,7 +10,15 @@
 #   GET /stats                  counts, one "NAME N" per line: requests,
 #                               200, 304, 500, garbage
 #   GET /control?mode=MODE      normal; garbage (a 200 whose body is not
-#                               JSON, without validators); error (500)
+#                               JSON, without validators); error (500);
+#                               and the faults of tests/faults: notfound
+#                               (404), redirect (a redirect to itself),
+#                               endless (a 200 whose body never ends),
+#                               dribble (a byte a second), hang (never
+#                               answers), truncated (the document cut in
+#                               half), deep (arrays nested 100,000 deep),
+#                               dupids (two subnets with one id), types
+#                               (a string where a number goes)
 #
 # Listens on 127.0.0.1 on a port the OS chooses and writes that port to
 # --port-file, once listening, and its pid to --pidfile; tests stop it by
@@ -24,12 +32,16 @@ import argparse
 import email.utils
 import hashlib
 import http.server
+import json
 import os
 import ssl
 import sys
 import threading
+import time
 import urllib.parse
 
+FAULTS = ("notfound", "redirect", "endless", "dribble", "hang", "truncated",
+          "deep", "dupids", "types")
 GARBAGE = b'{"code": 0, "Result": {"subnets": [ this is not JSON'
 
 
@@ -48,7 +60,7 @@ class State:
         self.document = document
         self.mode = "normal"
         self.counts = {"requests": 0, "200": 0, "304": 0, "500": 0,
-                       "garbage": 0}
+                       "garbage": 0, "fault": 0}
         self.lock = threading.Lock()
 
     def count(self, name):
@@ -80,7 +92,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         if url.path == "/control":
             mode = urllib.parse.parse_qs(url.query).get("mode", [""])[0]
-            if mode not in ("normal", "garbage", "error"):
+            if mode not in ("normal", "garbage", "error") + FAULTS:
                 self.reply(400, b"unknown mode\n")
                 return
             self.state.mode = mode
@@ -96,7 +108,60 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.state.count("garbage")
             self.reply(200, GARBAGE, [("Content-Type", "application/json")])
             return
+        if self.state.mode in FAULTS:
+            self.state.count("fault")
+            self.serve_fault(self.state.mode)
+            return
         self.serve_document()
+
+    def serve_fault(self, mode):
+        """Answers the way a broken controller would."""
+        json_type = [("Content-Type", "application/json")]
+        if mode == "notfound":
+            self.reply(404, b"no such document\n")
+        elif mode == "redirect":
+            self.reply(302, b"", [("Location", self.path)])
+        elif mode == "endless":
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            chunk = b"[" * 65536
+            try:
+                while True:
+                    self.wfile.write(chunk)
+            except OSError:
+                self.close_connection = True
+        elif mode == "dribble":
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            try:
+                for _ in range(1000):
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                    time.sleep(1)
+            except OSError:
+                self.close_connection = True
+        elif mode == "hang":
+            time.sleep(3600)
+        else:
+            with open(self.state.document, "rb") as f:
+                doc = f.read()
+            if mode == "truncated":
+                body = doc[:len(doc) // 2]
+            elif mode == "deep":
+                body = (b'{"code":0,"message":"","Result":{"subnets":'
+                        + b"[" * 100000 + b"]" * 100000 + b"}}")
+            else:
+                parsed = json.loads(doc)
+                subnets = parsed["Result"]["subnets"]
+                if mode == "dupids":
+                    subnets.append(dict(subnets[0]))
+                else:
+                    subnets[0]["vni"] = "forty-two"
+                body = json.dumps(parsed).encode()
+            self.reply(200, body, json_type)
 
     def serve_document(self):
         try:
