@@ -28,6 +28,8 @@ lib_libjstack_a_SOURCES = \
 	lib/host-state.h \
 	lib/ids.c \
 	lib/ids.h \
+	lib/metadata.c \
+	lib/metadata.h \
 	lib/host-view.h \
 	lib/model.c \
 	lib/model.h \
