@@ -19,6 +19,7 @@
 #include "host-state.h"
 #include "host-view.h"
 #include "localdb.h"
+#include "metadata-server.h"
 #include "model.h"
 #include "ofctrl.h"
 #include "openvswitch/dynamic-string.h"
@@ -52,6 +53,7 @@ struct agent {
                                          * other threads. */
     uint64_t published_seqno;   /* 'state' seqno last published. */
     struct compute *compute;    /* Owned: host state -> desired. */
+    struct metadata_server *metadata;   /* Owned: the metadata proxy. */
 
     /* When to run the plumbing again. */
     unsigned int plumbed_db_seqno;      /* localdb_seqno() it last saw. */
@@ -77,6 +79,7 @@ static unixctl_cb_func agent_unixctl_recompute;
 static unixctl_cb_func agent_unixctl_tunnel_list;
 static unixctl_cb_func agent_unixctl_port_list;
 static unixctl_cb_func agent_unixctl_inject_bad_flow;
+static unixctl_cb_func agent_unixctl_metadata_show;
 
 /* Creates the agent with the choices in 'options' (copied), and registers
  * its unixctl commands.  The caller owns the result (agent_destroy()). */
@@ -96,6 +99,8 @@ agent_create(const struct agent_options *options)
     agent->publisher = host_publisher_create();
     agent->published_seqno = UINT64_MAX;
     agent->compute = compute_create();
+    agent->metadata = metadata_server_create(agent->publisher,
+                                             PLUMBING_METADATA_TAP);
     agent->db_seqno = UINT_MAX;
     agent->plumbed_db_seqno = UINT_MAX;
     svec_init(&agent->problems);
@@ -120,6 +125,8 @@ agent_create(const struct agent_options *options)
                              agent_unixctl_port_list, agent);
     unixctl_command_register("debug/inject-bad-flow", "", 0, 0,
                              agent_unixctl_inject_bad_flow, agent);
+    unixctl_command_register("metadata/show", "", 0, 0,
+                             agent_unixctl_metadata_show, agent);
     return agent;
 }
 
@@ -128,6 +135,8 @@ void
 agent_destroy(struct agent *agent)
 {
     if (agent) {
+        /* The proxy's threads read the publisher's snapshots. */
+        metadata_server_destroy(agent->metadata);
         compute_destroy(agent->compute);
         host_publisher_destroy(agent->publisher);
         host_state_destroy(&agent->state);
@@ -262,6 +271,9 @@ agent_run(struct agent *agent)
         host_publisher_publish(agent->publisher,
                                host_snapshot_create(&agent->state));
     }
+    if (agent->settings_ok) {
+        metadata_server_run(agent->metadata, &agent->settings, time_msec());
+    }
 
     if (agent->settings_ok) {
         char *target = agent_switch_target(agent);
@@ -281,6 +293,7 @@ agent_wait(struct agent *agent)
 {
     localdb_wait(agent->db);
     ofctrl_wait(agent->ofctrl);
+    metadata_server_wait(agent->metadata);
     if (agent->source) {
         source_wait(agent->source);
     }
@@ -343,6 +356,7 @@ agent_unixctl_status(struct unixctl_conn *conn, int argc OVS_UNUSED,
         ds_put_cstr(&out, "last successful sync: never\n"
                     "controller source: (not configured)\n");
     }
+    metadata_server_format_status(agent->metadata, &out);
     ds_put_format(&out, "state directory: %s\n", agent->state_dir);
     unixctl_command_reply(conn, ds_cstr(&out));
     ds_destroy(&out);
@@ -534,4 +548,18 @@ agent_unixctl_inject_bad_flow(struct unixctl_conn *conn,
 
     ofctrl_inject_bad_flow(agent->ofctrl);
     unixctl_command_reply(conn, NULL);
+}
+
+/* "metadata/show": the metadata proxy and its upstream, and per local VM
+ * port its requests, errors and last status. */
+static void
+agent_unixctl_metadata_show(struct unixctl_conn *conn, int argc OVS_UNUSED,
+                            const char *argv[] OVS_UNUSED, void *agent_)
+{
+    struct agent *agent = agent_;
+    struct ds out = DS_EMPTY_INITIALIZER;
+
+    metadata_server_format_show(agent->metadata, &out);
+    unixctl_command_reply(conn, ds_cstr(&out));
+    ds_destroy(&out);
 }
