@@ -1,5 +1,6 @@
 # bench/: benchmarks ("make bench"); they measure, they do not test.
 # They are built only by "make bench" (EXTRA_PROGRAMS), never by "make".
+# bench-metadata.sh needs root (network namespaces) and says so without.
 EXTRA_PROGRAMS = bench/bench-pipeline
 bench_bench_pipeline_SOURCES = bench/bench-pipeline.c
 bench_bench_pipeline_LDADD = lib/libjstack.a $(OVS_LIBS)
@@ -14,3 +15,4 @@ bench: bench/bench-pipeline agent/jstack-agent
 		bench/bench-pipeline $$n 20 50 || exit 1; \
 	done
 	$(SHELL) $(top_srcdir)/bench/bench-reconcile.sh $(abs_top_builddir)
+	$(SHELL) $(top_srcdir)/bench/bench-metadata.sh $(abs_top_builddir)
