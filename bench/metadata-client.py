@@ -3,7 +3,8 @@
 sending GET requests one after the other over one keep-alive connection
 for SECONDS; prints one JSON line with the requests per second and the
 latency median and 99th percentile (ms).  Extra "Name: value" arguments
-are sent as headers.
+are sent as headers.  With METADATA_CLIENT_SOURCE set, connections come
+from that local address.
 
 usage: metadata-client.py URL PROCS SECONDS [HEADER...]
 """
@@ -11,6 +12,7 @@ usage: metadata-client.py URL PROCS SECONDS [HEADER...]
 import http.client
 import json
 import multiprocessing
+import os
 import sys
 import time
 import urllib.parse
@@ -19,8 +21,10 @@ import urllib.parse
 def worker(url, seconds, headers, queue):
     parts = urllib.parse.urlsplit(url)
     path = parts.path + ('?' + parts.query if parts.query else '')
-    conn = http.client.HTTPConnection(parts.hostname, parts.port or 80,
-                                      timeout=10)
+    source = os.environ.get('METADATA_CLIENT_SOURCE')
+    conn = http.client.HTTPConnection(
+        parts.hostname, parts.port or 80, timeout=10,
+        source_address=(source, 0) if source else None)
     latencies, errors = [], 0
     end = time.monotonic() + seconds
     while time.monotonic() < end:
