@@ -734,7 +734,6 @@ metadata_server_start(struct metadata_server *server, unsigned int port)
         MHD_OPTION_PER_IP_CONNECTION_LIMIT,
         (unsigned int) METADATA_MAX_CONNECTIONS_PER_VM,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) METADATA_IDLE_TIMEOUT,
-        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
         MHD_OPTION_END);
     free(server->start_error);
     server->start_error = NULL;
