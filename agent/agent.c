@@ -22,6 +22,7 @@
 #include "host-state.h"
 #include "host-view.h"
 #include "localdb.h"
+#include "metadata-server.h"
 #include "model.h"
 #include "notify.h"
 #include "ofctrl.h"
@@ -60,6 +61,7 @@ struct agent {
     struct compute *compute;    /* Owned: host state -> desired. */
     struct notify *notify;      /* Owned: what systemd is told. */
     struct dhcp_handler *dhcp;  /* Owned: answers table 30's packet-ins. */
+    struct metadata_server *metadata;   /* Owned: the metadata proxy. */
 
     /* When to run the plumbing again. */
     unsigned int plumbed_db_seqno;      /* localdb_seqno() it last saw. */
@@ -87,6 +89,7 @@ static unixctl_cb_func agent_unixctl_tunnel_list;
 static unixctl_cb_func agent_unixctl_port_list;
 static unixctl_cb_func agent_unixctl_inject_bad_flow;
 static unixctl_cb_func agent_unixctl_dhcp_show;
+static unixctl_cb_func agent_unixctl_metadata_show;
 
 /* Creates the agent with the choices in 'options' (copied), and registers
  * its unixctl commands.  The caller owns the result (agent_destroy()). */
@@ -109,6 +112,8 @@ agent_create(const struct agent_options *options)
     agent->compute = compute_create();
     agent->dhcp = dhcp_handler_create(&agent->state, &agent->settings);
     dhcp_handler_register(agent->dhcp, agent->ofctrl);
+    agent->metadata = metadata_server_create(agent->publisher,
+                                             PLUMBING_METADATA_TAP);
     agent->db_seqno = UINT_MAX;
     agent->plumbed_db_seqno = UINT_MAX;
     svec_init(&agent->problems);
@@ -138,6 +143,8 @@ agent_create(const struct agent_options *options)
                              agent_unixctl_inject_bad_flow, agent);
     unixctl_command_register("dhcp/show", "", 0, 0,
                              agent_unixctl_dhcp_show, agent);
+    unixctl_command_register("metadata/show", "", 0, 0,
+                             agent_unixctl_metadata_show, agent);
     return agent;
 }
 
@@ -150,6 +157,8 @@ agent_destroy(struct agent *agent)
         ofctrl_register_packet_in(agent->ofctrl, PIPELINE_T_DHCP, NULL,
                                   NULL);
         dhcp_handler_destroy(agent->dhcp);
+        /* The proxy's threads read the publisher's snapshots. */
+        metadata_server_destroy(agent->metadata);
         compute_destroy(agent->compute);
         document_guard_destroy(agent->guard);
         host_publisher_destroy(agent->publisher);
@@ -317,6 +326,9 @@ agent_run(struct agent *agent)
                                host_snapshot_create(&agent->state));
     }
     dhcp_handler_run(agent->dhcp);
+    if (agent->settings_ok) {
+        metadata_server_run(agent->metadata, &agent->settings, time_msec());
+    }
 
     if (agent->settings_ok) {
         char *target = agent_switch_target(agent);
@@ -337,6 +349,7 @@ agent_wait(struct agent *agent)
 {
     localdb_wait(agent->db);
     ofctrl_wait(agent->ofctrl);
+    metadata_server_wait(agent->metadata);
     if (agent->source) {
         source_wait(agent->source);
     }
@@ -403,6 +416,7 @@ agent_unixctl_status(struct unixctl_conn *conn, int argc OVS_UNUSED,
         ds_put_cstr(&out, "last successful sync: never\n"
                     "controller source: (not configured)\n");
     }
+    metadata_server_format_status(agent->metadata, &out);
     ds_put_format(&out, "state directory: %s\n", agent->state_dir);
     unixctl_command_reply(conn, ds_cstr(&out));
     ds_destroy(&out);
@@ -627,6 +641,20 @@ agent_unixctl_dhcp_show(struct unixctl_conn *conn, int argc OVS_UNUSED,
     struct ds out = DS_EMPTY_INITIALIZER;
 
     dhcp_handler_format_show(agent->dhcp, time_msec(), &out);
+    unixctl_command_reply(conn, ds_cstr(&out));
+    ds_destroy(&out);
+}
+
+/* "metadata/show": the metadata proxy and its upstream, and per local VM
+ * port its requests, errors and last status. */
+static void
+agent_unixctl_metadata_show(struct unixctl_conn *conn, int argc OVS_UNUSED,
+                            const char *argv[] OVS_UNUSED, void *agent_)
+{
+    struct agent *agent = agent_;
+    struct ds out = DS_EMPTY_INITIALIZER;
+
+    metadata_server_format_show(agent->metadata, &out);
     unixctl_command_reply(conn, ds_cstr(&out));
     ds_destroy(&out);
 }

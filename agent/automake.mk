@@ -18,6 +18,10 @@ agent_libjstack_agent_a_SOURCES = \
 	agent/ofctrl.h \
 	agent/plumbing.c \
 	agent/plumbing.h \
+	agent/metadata-server.c \
+	agent/metadata-server.h \
+	agent/metadata-tap.c \
+	agent/metadata-tap.h \
 	agent/localdb.c \
 	agent/localdb.h \
 	agent/notify.c \
@@ -25,10 +29,10 @@ agent_libjstack_agent_a_SOURCES = \
 	agent/source.c \
 	agent/source.h
 agent_libjstack_agent_a_CPPFLAGS = $(AM_CPPFLAGS) $(CURL_CFLAGS) \
-	$(MHD_CFLAGS) $(SYSTEMD_CFLAGS)
+	$(MHD_CFLAGS) $(MNL_CFLAGS) $(SYSTEMD_CFLAGS)
 
 AGENT_LIBS = agent/libjstack-agent.a lib/libjstack.a $(OVS_LIBS) \
-	$(CURL_LIBS) $(MHD_LIBS) $(SYSTEMD_LIBS)
+	$(CURL_LIBS) $(MHD_LIBS) $(MNL_LIBS) $(SYSTEMD_LIBS)
 
 sbin_PROGRAMS += agent/jstack-agent
 agent_jstack_agent_SOURCES = agent/main.c

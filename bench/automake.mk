@@ -1,5 +1,6 @@
 # bench/: benchmarks ("make bench"); they measure, they do not test.
 # They are built only by "make bench" (EXTRA_PROGRAMS), never by "make".
+# bench-metadata.sh needs root (network namespaces) and says so without.
 EXTRA_PROGRAMS = bench/bench-pipeline
 bench_bench_pipeline_SOURCES = bench/bench-pipeline.c
 bench_bench_pipeline_LDADD = lib/libjstack.a $(OVS_LIBS)
@@ -21,3 +22,4 @@ bench: bench/bench-pipeline bench/dhcp-storm agent/jstack-agent
 	done
 	$(SHELL) $(top_srcdir)/bench/bench-reconcile.sh $(abs_top_builddir)
 	$(SHELL) $(top_srcdir)/bench/bench-dhcp.sh $(abs_top_builddir)
+	$(SHELL) $(top_srcdir)/bench/bench-metadata.sh $(abs_top_builddir)

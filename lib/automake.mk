@@ -30,6 +30,8 @@ lib_libjstack_a_SOURCES = \
 	lib/removal-guard.c \
 	lib/removal-guard.h \
 	lib/ids.h \
+	lib/metadata.c \
+	lib/metadata.h \
 	lib/host-view.h \
 	lib/model.c \
 	lib/model.h \

@@ -28,9 +28,15 @@ static const struct settings_key keys[] = {
     { "jstack-bridge-mappings", "bridge-mappings", false, "",
       "provider:br-provider" },
     { "jstack-metadata-url", "metadata-url", false, "",
-      "http://169.254.169.254" },
+      "http://nova-api:8775" },
     { "jstack-metadata-secret", "metadata-secret", false, "", "s3cret" },
+    { "jstack-metadata-secret-file", "metadata-secret-file", false, "",
+      "/etc/jstack-agent/metadata-secret" },
     { "jstack-metadata-port", "metadata-port", false, "8848", "8848" },
+    { "jstack-metadata-timeout", "metadata-timeout", false, "10000",
+      "10000" },
+    { "jstack-metadata-rate", "metadata-rate", false, "10", "10" },
+    { "jstack-metadata-burst", "metadata-burst", false, "20", "20" },
     { "jstack-poll-interval", "poll-interval", false, "5000", "5000" },
     { "jstack-max-removal", "max-removal", false, "50", "50" },
     { "jstack-removal-confirm", "removal-confirm", false, "30", "30" },
@@ -224,6 +230,8 @@ settings_resolve(const struct smap *external_ids,
             settings->metadata_url = xstrdup(value);
         } else if (!strcmp(key->key, "jstack-metadata-secret")) {
             settings->metadata_secret = xstrdup(value);
+        } else if (!strcmp(key->key, "jstack-metadata-secret-file")) {
+            settings->metadata_secret_file = xstrdup(value);
         } else if (!strcmp(key->key, "jstack-metadata-port")) {
             settings_parse_uint(key, value, 1, 65535,
                                 &settings->metadata_port, problems);
@@ -233,6 +241,15 @@ settings_resolve(const struct smap *external_ids,
         } else if (!strcmp(key->key, "jstack-removal-confirm")) {
             settings_parse_uint(key, value, 0, 86400,
                                 &settings->removal_confirm, problems);
+        } else if (!strcmp(key->key, "jstack-metadata-timeout")) {
+            settings_parse_uint(key, value, 100, 600 * 1000,
+                                &settings->metadata_timeout, problems);
+        } else if (!strcmp(key->key, "jstack-metadata-rate")) {
+            settings_parse_uint(key, value, 1, 100000,
+                                &settings->metadata_rate, problems);
+        } else if (!strcmp(key->key, "jstack-metadata-burst")) {
+            settings_parse_uint(key, value, 1, 100000,
+                                &settings->metadata_burst, problems);
         } else if (!strcmp(key->key, "jstack-poll-interval")) {
             settings_parse_uint(key, value, 100, 3600 * 1000,
                                 &settings->poll_interval, problems);
@@ -299,6 +316,7 @@ settings_destroy(struct settings *settings)
     free(settings->bridge_mappings);
     free(settings->metadata_url);
     free(settings->metadata_secret);
+    free(settings->metadata_secret_file);
     free(settings->controller_ca_file);
     free(settings->controller_cert);
     free(settings->controller_key);
@@ -325,7 +343,12 @@ settings_equal(const struct settings *a, const struct settings *b)
             && settings_str_equal(a->bridge_mappings, b->bridge_mappings)
             && settings_str_equal(a->metadata_url, b->metadata_url)
             && settings_str_equal(a->metadata_secret, b->metadata_secret)
+            && settings_str_equal(a->metadata_secret_file,
+                                  b->metadata_secret_file)
             && a->metadata_port == b->metadata_port
+            && a->metadata_timeout == b->metadata_timeout
+            && a->metadata_rate == b->metadata_rate
+            && a->metadata_burst == b->metadata_burst
             && a->poll_interval == b->poll_interval
             && a->max_removal == b->max_removal
             && a->removal_confirm == b->removal_confirm

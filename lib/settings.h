@@ -27,7 +27,16 @@ struct settings {
     char *bridge_mappings;      /* jstack-bridge-mappings, "" if none. */
     char *metadata_url;         /* jstack-metadata-url, "" if none. */
     char *metadata_secret;      /* jstack-metadata-secret, "" if none. */
+    char *metadata_secret_file; /* jstack-metadata-secret-file: a file
+                                 * holding the secret (preferred over
+                                 * 'metadata_secret'), "" if none. */
     unsigned int metadata_port; /* jstack-metadata-port, default 8848. */
+    unsigned int metadata_timeout;      /* jstack-metadata-timeout: ms an
+                                         * upstream request may take. */
+    unsigned int metadata_rate; /* jstack-metadata-rate: requests per
+                                 * second and VM. */
+    unsigned int metadata_burst;        /* jstack-metadata-burst: requests
+                                         * a VM may make at once. */
     unsigned int poll_interval; /* jstack-poll-interval, milliseconds. */
     unsigned int max_removal;   /* jstack-max-removal: the share of this
                                  * host's ports, in percent, that one

@@ -18,7 +18,7 @@ packages=(
     openvswitch-source openvswitch-switch openvswitch-common
     libssl-dev libunbound-dev
     # The agent's own dependencies.
-    libcurl4-openssl-dev libmicrohttpd-dev libsystemd-dev check
+    libcurl4-openssl-dev libmicrohttpd-dev libmnl-dev libsystemd-dev check
     # Fuzzing (libFuzzer) and the system tests' tools.
     clang valgrind iproute2 tcpdump netcat-openbsd curl procps iputils-ping ethtool
     # DHCP clients for the DHCP system test.

@@ -31,6 +31,12 @@ START_TEST(test_settings_complete)
     ck_assert_str_eq(settings.bridge, "br0");
     ck_assert_str_eq(settings.bridge_mappings, "");
     ck_assert_uint_eq(settings.metadata_port, 8848);
+    ck_assert_str_eq(settings.metadata_url, "");
+    ck_assert_str_eq(settings.metadata_secret, "");
+    ck_assert_str_eq(settings.metadata_secret_file, "");
+    ck_assert_uint_eq(settings.metadata_timeout, 10000);
+    ck_assert_uint_eq(settings.metadata_rate, 10);
+    ck_assert_uint_eq(settings.metadata_burst, 20);
     ck_assert_uint_eq(settings.poll_interval, 5000);
     ck_assert_uint_eq(settings.controller_timeout, 10000);
     ck_assert_str_eq(settings.controller_ca_file, "");
@@ -157,6 +163,52 @@ START_TEST(test_settings_dhcp_invalid)
     smap_replace(&ids, "jstack-dhcp-domain", label + 1);
     svec_clear(&problems);
     ck_assert(settings_resolve(&ids, NULL, &settings, &problems));
+    settings_destroy(&settings);
+    svec_destroy(&problems);
+    smap_destroy(&ids);
+}
+END_TEST
+
+/* The metadata proxy's settings resolve, and bad values are reported by
+ * name. */
+START_TEST(test_settings_metadata)
+{
+    struct smap ids = SMAP_INITIALIZER(&ids);
+    smap_add(&ids, "jstack-controller", "http://a/");
+    smap_add(&ids, "jstack-encap-ip", "10.0.0.1");
+    smap_add(&ids, "jstack-metadata-url", "http://nova-api:8775");
+    smap_add(&ids, "jstack-metadata-secret-file", "/etc/secret");
+    smap_add(&ids, "jstack-metadata-timeout", "1500");
+    smap_add(&ids, "jstack-metadata-rate", "3");
+    smap_add(&ids, "jstack-metadata-burst", "7");
+
+    struct settings settings;
+    struct svec problems = SVEC_EMPTY_INITIALIZER;
+    ck_assert(settings_resolve(&ids, NULL, &settings, &problems));
+    ck_assert_str_eq(settings.metadata_url, "http://nova-api:8775");
+    ck_assert_str_eq(settings.metadata_secret_file, "/etc/secret");
+    ck_assert_uint_eq(settings.metadata_timeout, 1500);
+    ck_assert_uint_eq(settings.metadata_rate, 3);
+    ck_assert_uint_eq(settings.metadata_burst, 7);
+
+    struct settings other;
+    smap_replace(&ids, "jstack-metadata-burst", "8");
+    ck_assert(settings_resolve(&ids, NULL, &other, &problems));
+    ck_assert(!settings_equal(&settings, &other));
+    settings_destroy(&other);
+    settings_destroy(&settings);
+
+    smap_replace(&ids, "jstack-metadata-timeout", "50");
+    smap_replace(&ids, "jstack-metadata-rate", "0");
+    smap_replace(&ids, "jstack-metadata-burst", "many");
+    ck_assert(!settings_resolve(&ids, NULL, &settings, &problems));
+    ck_assert_uint_eq(problems.n, 3);
+    ck_assert_str_eq(problems.names[0], "setting jstack-metadata-timeout: "
+                     "\"50\" is not an integer between 100 and 600000");
+    ck_assert_str_eq(problems.names[1], "setting jstack-metadata-rate: "
+                     "\"0\" is not an integer between 1 and 100000");
+    ck_assert_str_eq(problems.names[2], "setting jstack-metadata-burst: "
+                     "\"many\" is not an integer between 1 and 100000");
     settings_destroy(&settings);
     svec_destroy(&problems);
     smap_destroy(&ids);
@@ -398,6 +450,7 @@ test_settings_suite(void)
     tcase_add_test(tc, test_settings_vr_probe);
     tcase_add_test(tc, test_settings_redact_url);
     tcase_add_test(tc, test_settings_insecure_url);
+    tcase_add_test(tc, test_settings_metadata);
     suite_add_tcase(suite, tc);
     return suite;
 }
