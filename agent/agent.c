@@ -30,6 +30,7 @@
 #include "timeval.h"
 #include "unixctl.h"
 #include "util.h"
+#include "vr-monitor.h"
 
 VLOG_DEFINE_THIS_MODULE(agent);
 
@@ -47,6 +48,8 @@ struct agent {
                                  * until the settings are first OK. */
     struct host_state state;    /* Owned: host view and local facts. */
     struct compute *compute;    /* Owned: host state -> desired. */
+    struct vr_monitor *vr_monitor;      /* Owned: virtual-router probes ->
+                                         * the host state's down routers. */
 
     /* When to run the plumbing again. */
     unsigned int plumbed_db_seqno;      /* localdb_seqno() it last saw. */
@@ -89,6 +92,7 @@ agent_create(const struct agent_options *options)
     agent->ofctrl = ofctrl_create(pipeline_owns_table);
     host_state_init(&agent->state);
     agent->compute = compute_create();
+    agent->vr_monitor = vr_monitor_create(agent->ofctrl);
     agent->db_seqno = UINT_MAX;
     agent->plumbed_db_seqno = UINT_MAX;
     svec_init(&agent->problems);
@@ -121,6 +125,7 @@ void
 agent_destroy(struct agent *agent)
 {
     if (agent) {
+        vr_monitor_destroy(agent->vr_monitor);
         compute_destroy(agent->compute);
         host_state_destroy(&agent->state);
         source_destroy(agent->source);
@@ -248,6 +253,8 @@ agent_run(struct agent *agent)
     if (agent->settings_ok && db_connected) {
         agent_run_plumbing(agent, txn);
     }
+    vr_monitor_run(agent->vr_monitor, &agent->state,
+                   agent->settings_ok ? &agent->settings : NULL);
     compute_run(agent->compute, &agent->state);
 
     if (agent->settings_ok) {
@@ -268,6 +275,7 @@ agent_wait(struct agent *agent)
 {
     localdb_wait(agent->db);
     ofctrl_wait(agent->ofctrl);
+    vr_monitor_wait(agent->vr_monitor);
     if (agent->source) {
         source_wait(agent->source);
     }
@@ -315,6 +323,7 @@ agent_unixctl_status(struct unixctl_conn *conn, int argc OVS_UNUSED,
     ofctrl_format_status(agent->ofctrl, &out);
     agent_format_host_state(&agent->state, &out);
     compute_format_status(agent->compute, &out);
+    vr_monitor_format_status(agent->vr_monitor, &out);
     if (compute_has_desired(agent->compute)) {
         ds_put_format(&out, "bridge in sync: %s\n",
                       ofctrl_in_sync(agent->ofctrl,

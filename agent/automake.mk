@@ -13,7 +13,9 @@ agent_libjstack_agent_a_SOURCES = \
 	agent/localdb.c \
 	agent/localdb.h \
 	agent/source.c \
-	agent/source.h
+	agent/source.h \
+	agent/vr-monitor.c \
+	agent/vr-monitor.h
 agent_libjstack_agent_a_CPPFLAGS = $(AM_CPPFLAGS) $(CURL_CFLAGS) \
 	$(MHD_CFLAGS) $(SYSTEMD_CFLAGS)
 

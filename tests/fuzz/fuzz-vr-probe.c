@@ -15,10 +15,12 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dp-packet.h"
 #include "packets.h"
+#include "pipeline.h"
 #include "util.h"
 #include "vr-liveness.h"
 #include "vr-probe.h"
@@ -68,27 +70,39 @@ check_router(const struct vr_liveness *set, ovs_be32 router)
     ovs_assert(stats.n_answered <= stats.n_sent);
     ovs_assert(!stats.misses || !stats.replies);
     ovs_assert((stats.last_rtt_ms >= 0) == (stats.n_answered > 0));
+    ovs_assert((stats.last_reply_ms >= 0) == (stats.n_answered > 0));
     ovs_assert(vr_liveness_is_up(set, router)
                == (stats.state != VR_STATE_DOWN));
     ovs_assert(stats.state != VR_STATE_UNKNOWN || !stats.n_answered);
 }
 
-/* Aborts unless selecting among both routers keeps the live ones, or all
- * of them when none is live. */
+/* Aborts unless the select group over both routers, with the routers
+ * that 'set' judges down left out by the pipeline's rule, keeps the live
+ * ones, or all of them when none is live. */
 static void
 check_select(const struct vr_liveness *set)
 {
     const ovs_be32 group[] = { VR1, VR2 };
-    ovs_be32 selected[ARRAY_SIZE(group)];
+    ovs_be32 buckets[ARRAY_SIZE(group)];
+    struct pipeline_facts facts;
     size_t n_up = 0, n;
 
+    pipeline_facts_init(&facts);
     for (size_t i = 0; i < ARRAY_SIZE(group); i++) {
-        n_up += vr_liveness_is_up(set, group[i]);
+        char *name = xasprintf(IP_FMT, IP_ARGS(group[i]));
+        simap_put(&facts.tunnel_ofports, name, i + 1);
+        if (vr_liveness_is_up(set, group[i])) {
+            n_up++;
+            free(name);
+        } else {
+            sset_add_and_free(&facts.down_routers, name);
+        }
     }
-    bool fail_open = vr_liveness_select(set, group, ARRAY_SIZE(group),
-                                        selected, &n);
+    bool fail_open = pipeline_group_routers(&facts, group, ARRAY_SIZE(group),
+                                            buckets, &n);
     ovs_assert(fail_open == !n_up);
     ovs_assert(n == (fail_open ? ARRAY_SIZE(group) : n_up));
+    pipeline_facts_destroy(&facts);
 }
 
 /* Replays 'data' as a script against a fresh set: each byte's low two bits
