@@ -61,6 +61,10 @@ struct vr_monitor {
     /* Probing. */
     bool active;                /* The settings are known: probes are due. */
     unsigned int interval;      /* Milliseconds between two rounds. */
+    unsigned int max_misses;    /* Misses in a row that make a router down,
+                                 * as 'liveness' was last told. */
+    unsigned int recover;       /* Replies in a row that bring it back,
+                                 * likewise. */
     long long int last_round_ms;        /* time_msec() of the last round of
                                          * probes, LLONG_MIN before the
                                          * first. */
@@ -94,7 +98,9 @@ vr_monitor_create(struct ofctrl *ofctrl)
     struct vr_monitor *m = xzalloc(sizeof *m);
 
     m->ofctrl = ofctrl;
-    m->liveness = vr_liveness_create(3, 2);
+    m->max_misses = 3;
+    m->recover = 2;
+    m->liveness = vr_liveness_create(m->max_misses, m->recover);
     m->state_seqno = UINT64_MAX;
     m->last_round_ms = LLONG_MIN;
     m->next_round_ms = LLONG_MIN;
@@ -177,8 +183,13 @@ static void
 vr_monitor_configure(struct vr_monitor *m, const struct settings *settings,
                      long long int now)
 {
-    vr_liveness_set_thresholds(m->liveness, settings->vr_probe_misses,
-                               settings->vr_probe_recover, now);
+    if (settings->vr_probe_misses != m->max_misses
+        || settings->vr_probe_recover != m->recover) {
+        m->max_misses = settings->vr_probe_misses;
+        m->recover = settings->vr_probe_recover;
+        vr_liveness_set_thresholds(m->liveness, m->max_misses, m->recover,
+                                   now);
+    }
     if (settings->vr_probe_interval != m->interval) {
         m->interval = settings->vr_probe_interval;
         if (m->last_round_ms != LLONG_MIN) {

@@ -14,3 +14,9 @@ bench: bench/bench-pipeline agent/jstack-agent
 		bench/bench-pipeline $$n 20 50 || exit 1; \
 	done
 	$(SHELL) $(top_srcdir)/bench/bench-reconcile.sh $(abs_top_builddir)
+
+# The virtual-router failover time on the emulated hosts of the system
+# tests (root): not part of "make bench", which needs no root.
+.PHONY: bench-vr-failover
+bench-vr-failover: agent/jstack-agent
+	$(SHELL) $(top_srcdir)/bench/bench-vr-failover.sh $(abs_top_builddir)

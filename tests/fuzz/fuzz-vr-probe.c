@@ -15,12 +15,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "dp-packet.h"
 #include "packets.h"
-#include "pipeline.h"
 #include "util.h"
 #include "vr-liveness.h"
 #include "vr-probe.h"
@@ -76,35 +74,6 @@ check_router(const struct vr_liveness *set, ovs_be32 router)
     ovs_assert(stats.state != VR_STATE_UNKNOWN || !stats.n_answered);
 }
 
-/* Aborts unless the select group over both routers, with the routers
- * that 'set' judges down left out by the pipeline's rule, keeps the live
- * ones, or all of them when none is live. */
-static void
-check_select(const struct vr_liveness *set)
-{
-    const ovs_be32 group[] = { VR1, VR2 };
-    ovs_be32 buckets[ARRAY_SIZE(group)];
-    struct pipeline_facts facts;
-    size_t n_up = 0, n;
-
-    pipeline_facts_init(&facts);
-    for (size_t i = 0; i < ARRAY_SIZE(group); i++) {
-        char *name = xasprintf(IP_FMT, IP_ARGS(group[i]));
-        simap_put(&facts.tunnel_ofports, name, i + 1);
-        if (vr_liveness_is_up(set, group[i])) {
-            n_up++;
-            free(name);
-        } else {
-            sset_add_and_free(&facts.down_routers, name);
-        }
-    }
-    bool fail_open = pipeline_group_routers(&facts, group, ARRAY_SIZE(group),
-                                            buckets, &n);
-    ovs_assert(fail_open == !n_up);
-    ovs_assert(n == (fail_open ? ARRAY_SIZE(group) : n_up));
-    pipeline_facts_destroy(&facts);
-}
-
 /* Replays 'data' as a script against a fresh set: each byte's low two bits
  * choose probe, reply, router change or threshold change, the rest its
  * argument.  The clock advances 100 ms a step. */
@@ -155,7 +124,6 @@ run_script(const uint8_t *data, size_t size)
         ovs_assert(vr_liveness_change_seq(set) >= change);
         check_router(set, VR1);
         check_router(set, VR2);
-        check_select(set);
     }
     vr_liveness_destroy(set);
 }

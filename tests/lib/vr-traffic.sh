@@ -53,11 +53,17 @@ for _ in range(rounds):
 PY
 }
 
-# Sends $3 rounds ($4 s apart) of the flows of VM $1 with source ports $2
-# to $2+$VR_TRAFFIC_FLOWS-1.
+# Reads the addresses of VM $1 (deviceId), for vr_traffic_send.
+declare -A VR_TRAFFIC_VM
+vr_traffic_add_vm() {
+    VR_TRAFFIC_VM[$1]=$(port_info "$1")
+}
+
+# Sends $3 rounds ($4 s apart) of the flows of VM $1 (added with
+# vr_traffic_add_vm) with source ports $2 to $2+$VR_TRAFFIC_FLOWS-1.
 vr_traffic_send() {
     local vm=$1 first=$2 rounds=$3 gap=$4 h mac cidr gw
-    read -r h mac cidr gw <<<"$(port_info "$vm")"
+    read -r h mac cidr gw <<<"${VR_TRAFFIC_VM[$vm]}"
     vmx "$vm" python3 "$HOSTS_DIR/tcp-flows.py" eth0 "$mac" "${cidr%/*}" \
         "$GW_MAC" "$first" "$VR_TRAFFIC_FLOWS" "$rounds" "$gap"
 }
@@ -66,10 +72,9 @@ vr_traffic_send() {
 vr_traffic_count_flows() {
     local h=$1 port; shift
     for port in "$@"; do
-        hx "$h" ovs-ofctl -O OpenFlow13 add-flow br0 \
-            "priority=200,in_port=1,dl_dst=$GW_MAC,tcp,tcp_src=$port actions=drop" \
-            || return 1
-    done
+        echo "priority=200,in_port=1,dl_dst=$GW_MAC,tcp,tcp_src=$port" \
+             "actions=drop"
+    done | hx "$h" ovs-ofctl -O OpenFlow13 add-flows br0 -
 }
 
 # Prints "PORT PACKETS" for each counting flow of router host $1.
