@@ -37,6 +37,7 @@
 #include "timeval.h"
 #include "unixctl.h"
 #include "util.h"
+#include "vr-monitor.h"
 
 VLOG_DEFINE_THIS_MODULE(agent);
 
@@ -62,6 +63,8 @@ struct agent {
     struct notify *notify;      /* Owned: what systemd is told. */
     struct dhcp_handler *dhcp;  /* Owned: answers table 30's packet-ins. */
     struct metadata_server *metadata;   /* Owned: the metadata proxy. */
+    struct vr_monitor *vr_monitor;      /* Owned: virtual-router probes ->
+                                         * the host state's down routers. */
 
     /* When to run the plumbing again. */
     unsigned int plumbed_db_seqno;      /* localdb_seqno() it last saw. */
@@ -114,6 +117,7 @@ agent_create(const struct agent_options *options)
     dhcp_handler_register(agent->dhcp, agent->ofctrl);
     agent->metadata = metadata_server_create(agent->publisher,
                                              PLUMBING_METADATA_TAP);
+    agent->vr_monitor = vr_monitor_create(agent->ofctrl);
     agent->db_seqno = UINT_MAX;
     agent->plumbed_db_seqno = UINT_MAX;
     svec_init(&agent->problems);
@@ -159,6 +163,7 @@ agent_destroy(struct agent *agent)
         dhcp_handler_destroy(agent->dhcp);
         /* The proxy's threads read the publisher's snapshots. */
         metadata_server_destroy(agent->metadata);
+        vr_monitor_destroy(agent->vr_monitor);
         compute_destroy(agent->compute);
         document_guard_destroy(agent->guard);
         host_publisher_destroy(agent->publisher);
@@ -319,6 +324,8 @@ agent_run(struct agent *agent)
     if (agent->settings_ok && db_connected) {
         agent_run_plumbing(agent, txn);
     }
+    vr_monitor_run(agent->vr_monitor, &agent->state,
+                   agent->settings_ok ? &agent->settings : NULL);
     compute_run(agent->compute, &agent->state);
     if (agent->state.seqno != agent->published_seqno) {
         agent->published_seqno = agent->state.seqno;
@@ -350,6 +357,7 @@ agent_wait(struct agent *agent)
     localdb_wait(agent->db);
     ofctrl_wait(agent->ofctrl);
     metadata_server_wait(agent->metadata);
+    vr_monitor_wait(agent->vr_monitor);
     if (agent->source) {
         source_wait(agent->source);
     }
@@ -401,6 +409,7 @@ agent_unixctl_status(struct unixctl_conn *conn, int argc OVS_UNUSED,
     document_guard_format_status(agent->guard, time_msec(), &out);
     dhcp_handler_format_status(agent->dhcp, &out);
     compute_format_status(agent->compute, &out);
+    vr_monitor_format_status(agent->vr_monitor, &out);
     if (compute_has_desired(agent->compute)) {
         ds_put_format(&out, "bridge in sync: %s\n",
                       ofctrl_in_sync(agent->ofctrl,

@@ -27,7 +27,9 @@ agent_libjstack_agent_a_SOURCES = \
 	agent/notify.c \
 	agent/notify.h \
 	agent/source.c \
-	agent/source.h
+	agent/source.h \
+	agent/vr-monitor.c \
+	agent/vr-monitor.h
 agent_libjstack_agent_a_CPPFLAGS = $(AM_CPPFLAGS) $(CURL_CFLAGS) \
 	$(MHD_CFLAGS) $(MNL_CFLAGS) $(SYSTEMD_CFLAGS)
 

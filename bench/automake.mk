@@ -23,3 +23,9 @@ bench: bench/bench-pipeline bench/dhcp-storm agent/jstack-agent
 	$(SHELL) $(top_srcdir)/bench/bench-reconcile.sh $(abs_top_builddir)
 	$(SHELL) $(top_srcdir)/bench/bench-dhcp.sh $(abs_top_builddir)
 	$(SHELL) $(top_srcdir)/bench/bench-metadata.sh $(abs_top_builddir)
+
+# The virtual-router failover time on the emulated hosts of the system
+# tests (root): not part of "make bench", which needs no root.
+.PHONY: bench-vr-failover
+bench-vr-failover: agent/jstack-agent
+	$(SHELL) $(top_srcdir)/bench/bench-vr-failover.sh $(abs_top_builddir)

@@ -13,6 +13,7 @@
 #include "hash.h"
 #include "model.h"
 #include "openvswitch/dynamic-string.h"
+#include "sset.h"
 #include "util.h"
 
 /* Initializes 'state' as knowing nothing yet. */
@@ -98,10 +99,15 @@ host_state_set_model(struct host_state *state, const struct model *model,
 
 /* Makes 'facts' the local facts of 'state', unless they equal the current
  * ones; in that case 'facts' receives the previous facts (the caller
- * destroys 'facts' either way).  Returns true if the facts changed. */
+ * destroys 'facts' either way).  The down routers are not the caller's to
+ * say: 'state' keeps those of host_state_set_down_routers().  Returns true
+ * if the facts changed. */
 bool
 host_state_set_facts(struct host_state *state, struct pipeline_facts *facts)
 {
+    sset_destroy(&facts->down_routers);
+    sset_clone(&facts->down_routers, &state->facts.down_routers);
+
     bool changed = (!state->has_facts
                     || !pipeline_facts_equal(&state->facts, facts));
     if (changed) {
@@ -110,6 +116,22 @@ host_state_set_facts(struct host_state *state, struct pipeline_facts *facts)
         host_state_changed(state);
     }
     return changed;
+}
+
+/* Makes 'down' (tunnel IPs such as "10.0.0.4") the virtual routers that
+ * 'state' says are down, which host_state_set_facts() keeps.  Returns true,
+ * with a new sequence number, if they differ from the current ones. */
+bool
+host_state_set_down_routers(struct host_state *state,
+                            const struct sset *down)
+{
+    if (sset_equals(&state->facts.down_routers, down)) {
+        return false;
+    }
+    sset_destroy(&state->facts.down_routers);
+    sset_clone(&state->facts.down_routers, down);
+    host_state_changed(state);
+    return true;
 }
 
 /* Returns the model 'state' works from, or NULL. */

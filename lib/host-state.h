@@ -26,6 +26,7 @@
 
 struct ds;
 struct model;
+struct sset;
 
 /* A local VM port that has an ofport, in the host state's index. */
 struct host_state_port {
@@ -42,7 +43,10 @@ struct host_state {
     uint64_t model_seqno;       /* The model's number, as its source gave
                                  * it, when 'has_view'. */
     struct pipeline_facts facts;        /* Owned: the last facts reported,
-                                         * valid if 'has_facts'. */
+                                         * valid if 'has_facts'; its
+                                         * 'down_routers' are those of
+                                         * host_state_set_down_routers(),
+                                         * whatever the plumbing says. */
     bool has_facts;
     uint64_t seqno;             /* Changes whenever the view or the facts
                                  * do. */
@@ -56,6 +60,7 @@ void host_state_destroy(struct host_state *);
 bool host_state_set_model(struct host_state *, const struct model *,
                           uint64_t model_seqno, ovs_be32 local_ip);
 bool host_state_set_facts(struct host_state *, struct pipeline_facts *);
+bool host_state_set_down_routers(struct host_state *, const struct sset *);
 
 const struct model *host_state_model(const struct host_state *);
 const struct host_view_port *host_state_port_by_ofport(

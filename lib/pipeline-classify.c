@@ -16,9 +16,12 @@
  *     and 50 as immediates, so nothing loads a zone here.)
  *   - From the metadata tap: go to the metadata reply table (37).
  *   - Virtual-router probe replies (dl_src 77:66:55:44:33:22, dl_dst
- *     22:33:44:55:66:77, dl_type 0x88cd): to the controller.  The seed gives
- *     this flow priority 200, below the priority-1000 tunnel flows that would
- *     catch a reply carrying a subnet's tun_id; it gets 1100 here. */
+ *     22:33:44:55:66:77, dl_type 0x88cd): to the controller, but only when
+ *     they arrive through the tunnel port of a router, one flow per router
+ *     (the seed matches any in_port, so a VM could feed the agent forged
+ *     replies).  The seed gives this flow priority 200, below the
+ *     priority-1000 tunnel flows that would catch a reply carrying a
+ *     subnet's tun_id; it gets 1100 here. */
 
 #include <config.h>
 
@@ -105,10 +108,15 @@ pipeline_classify(struct pipeline_ctx *ctx)
                           PIPELINE_T_METADATA_REPLY);
     }
 
-    if (ctx->hv->n_routers) {
-        pipeline_add_flow(ctx, DESIRED_STAGE_VR_PROBE, DESIRED_OWNER_HOST, "",
-                          PIPELINE_T_CLASSIFY, CLASSIFY_PRIO_PROBE,
-                          "dl_src=77:66:55:44:33:22,dl_dst=22:33:44:55:66:77,"
-                          "dl_type=0x88cd actions=CONTROLLER:65535");
+    for (size_t i = 0; i < ctx->hv->n_routers; i++) {
+        uint32_t ofport;
+        if (pipeline_tunnel_ofport(ctx, ctx->hv->routers[i], &ofport)) {
+            pipeline_add_flow(ctx, DESIRED_STAGE_VR_PROBE,
+                              DESIRED_OWNER_HOST, "", PIPELINE_T_CLASSIFY,
+                              CLASSIFY_PRIO_PROBE,
+                              "in_port=%"PRIu32",dl_src=77:66:55:44:33:22,"
+                              "dl_dst=22:33:44:55:66:77,dl_type=0x88cd "
+                              "actions=CONTROLLER:65535", ofport);
+        }
     }
 }

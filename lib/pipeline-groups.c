@@ -10,7 +10,11 @@
  * routers among the subnets with local ports, since subnets behind the same
  * routers share a group (the seed's computeA uses group 10 for both of its
  * subnets).  One bucket per router, "output:<tunnel>", in ascending router
- * address order; a router without a tunnel port yet has no bucket.
+ * address order; a router without a tunnel port yet has no bucket, and
+ * neither has a router that the facts say is down (its liveness probes go
+ * unanswered, docs/vr-probes.md), unless every router of the group that
+ * has a tunnel port is down: then they all keep their buckets (fail open),
+ * since sending to a possibly dead router beats dropping for sure.
  *
  * Flood groups ("all"), two per subnet with local ports:
  *   - flood: every local port of the subnet and the tunnel to every remote
@@ -40,6 +44,7 @@
 #include "model.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/util.h"
+#include "packets.h"
 #include "pipeline-ctx.h"
 #include "pipeline-stages.h"
 #include "util.h"
@@ -93,21 +98,87 @@ pipeline_groups_assign(struct pipeline_ctx *ctx)
     }
 }
 
+/* Returns the ofport of the tunnel to 'ip' in 'facts', 0 if none. */
+static uint32_t
+groups_tunnel_ofport(const struct pipeline_facts *facts, ovs_be32 ip)
+{
+    char name[INET_ADDRSTRLEN];
+
+    snprintf(name, sizeof name, IP_FMT, IP_ARGS(ip));
+    return simap_get(&facts->tunnel_ofports, name);
+}
+
+/* Returns true if 'facts' say that router 'ip' is down. */
+static bool
+groups_router_is_down(const struct pipeline_facts *facts, ovs_be32 ip)
+{
+    char name[INET_ADDRSTRLEN];
+
+    snprintf(name, sizeof name, IP_FMT, IP_ARGS(ip));
+    return sset_contains(&facts->down_routers, name);
+}
+
+/* Stores in 'buckets' (room for 'n') the routers among the 'n' of
+ * 'routers', in the same order, that get a bucket in a select group over
+ * them according to 'facts', and their number in '*n_buckets': those with
+ * a tunnel port that are not down or, if there are none of those, every
+ * one with a tunnel port (fail open).
+ *
+ * Returns true if the group fails open: some router has a tunnel port and
+ * every such router is down. */
+bool
+pipeline_group_routers(const struct pipeline_facts *facts,
+                       const ovs_be32 *routers, size_t n,
+                       ovs_be32 *buckets, size_t *n_buckets)
+{
+    size_t n_reachable = 0;
+
+    *n_buckets = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (groups_tunnel_ofport(facts, routers[i])) {
+            n_reachable++;
+            if (!groups_router_is_down(facts, routers[i])) {
+                buckets[(*n_buckets)++] = routers[i];
+            }
+        }
+    }
+    if (*n_buckets || !n_reachable) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (groups_tunnel_ofport(facts, routers[i])) {
+            buckets[(*n_buckets)++] = routers[i];
+        }
+    }
+    return true;
+}
+
 /* Adds the select group of subnet 'ps''s routers. */
 static void
 groups_select(struct pipeline_ctx *ctx, const struct pipeline_subnet *ps)
 {
+    size_t n = ps->subnet->n_routers;
     ovs_be32 *routers = groups_sorted_routers(ps->subnet);
+    ovs_be32 *buckets = xmalloc(MAX(n, 1) * sizeof *buckets);
+    size_t n_buckets;
+
+    if (pipeline_group_routers(ctx->facts, routers, n, buckets,
+                               &n_buckets)) {
+        pipeline_warn(ctx, "subnet %s: every virtual router is down: all "
+                      "keep their buckets (fail open)", ps->subnet->id);
+    }
+
     struct ds spec = DS_EMPTY_INITIALIZER;
     ds_put_cstr(&spec, "type=select");
-    for (size_t i = 0; i < ps->subnet->n_routers; i++) {
+    for (size_t i = 0; i < n_buckets; i++) {
         uint32_t ofport;
-        if (pipeline_tunnel_ofport(ctx, routers[i], &ofport)) {
+        if (pipeline_tunnel_ofport(ctx, buckets[i], &ofport)) {
             ds_put_format(&spec, ",bucket=actions=output:%"PRIu32, ofport);
         }
     }
     pipeline_add_group(ctx, ps->select_group, ds_cstr(&spec));
     ds_destroy(&spec);
+    free(buckets);
     free(routers);
 }
 

@@ -36,6 +36,7 @@ pipeline_facts_init(struct pipeline_facts *facts)
     simap_init(&facts->meter_ids);
     simap_init(&facts->flood_groups);
     simap_init(&facts->select_groups);
+    sset_init(&facts->down_routers);
     facts->metadata_port = 8848;
     facts->dhcp_rate = PIPELINE_DHCP_RATE_DEFAULT;
 }
@@ -52,6 +53,7 @@ pipeline_facts_destroy(struct pipeline_facts *facts)
         simap_destroy(&facts->meter_ids);
         simap_destroy(&facts->flood_groups);
         simap_destroy(&facts->select_groups);
+        sset_destroy(&facts->down_routers);
     }
 }
 
@@ -77,6 +79,8 @@ pipeline_facts_swap(struct pipeline_facts *a, struct pipeline_facts *b)
         simap_moved(maps[i][0]);
         simap_moved(maps[i][1]);
     }
+    sset_moved(&a->down_routers);
+    sset_moved(&b->down_routers);
 }
 
 /* Gives every object of 'view' that has no zone, meter or group id in
@@ -114,6 +118,7 @@ pipeline_facts_equal(const struct pipeline_facts *a,
             && simap_equal(&a->meter_ids, &b->meter_ids)
             && simap_equal(&a->flood_groups, &b->flood_groups)
             && simap_equal(&a->select_groups, &b->select_groups)
+            && sset_equals(&a->down_routers, &b->down_routers)
             && a->metadata_ofport == b->metadata_ofport
             && eth_addr_equals(a->metadata_mac, b->metadata_mac)
             && a->metadata_port == b->metadata_port

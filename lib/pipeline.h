@@ -20,6 +20,7 @@
 #include "openvswitch/types.h"
 #include "packets.h"
 #include "simap.h"
+#include "sset.h"
 
 struct desired_table;
 struct host_view;
@@ -74,6 +75,11 @@ struct pipeline_facts {
                                  * over those routers.  A subnet whose
                                  * router set is missing here sends nothing
                                  * to its gateway. */
+    struct sset down_routers;   /* Tunnel IPs ("10.0.0.4") of the virtual
+                                 * routers that do not answer their liveness
+                                 * probes: they get no bucket in the select
+                                 * groups, unless every router of a group
+                                 * is down (pipeline_group_routers()). */
     uint32_t metadata_ofport;   /* Metadata tap's ofport, 0 if none. */
     struct eth_addr metadata_mac;       /* Metadata tap's MAC. */
     uint16_t metadata_port;     /* TCP port of the metadata proxy. */
@@ -89,6 +95,9 @@ void pipeline_facts_assign_ids(struct pipeline_facts *,
 void pipeline_facts_swap(struct pipeline_facts *, struct pipeline_facts *);
 bool pipeline_facts_equal(const struct pipeline_facts *,
                           const struct pipeline_facts *);
+bool pipeline_group_routers(const struct pipeline_facts *,
+                            const ovs_be32 *routers, size_t n,
+                            ovs_be32 *buckets, size_t *n_buckets);
 
 /* Ranges of the ids that the agent allocates for the pipeline (lib/ids.h)
  * and persists.  Flood groups come in pairs (flood, flood-local): the agent

@@ -199,6 +199,7 @@ vr_liveness_set_routers(struct vr_liveness *set, const ovs_be32 *routers,
             r->stats.state = VR_STATE_UNKNOWN;
             r->stats.since_ms = now;
             r->stats.last_rtt_ms = -1;
+            r->stats.last_reply_ms = -1;
             hmap_insert(&set->routers, &r->node, hash_int(ntohl(r->ip), 0));
             set->change_seq++;
         }
@@ -284,6 +285,7 @@ vr_liveness_reply(struct vr_liveness *set, ovs_be32 router, uint64_t seq,
             probe->answered = true;
             r->stats.n_answered++;
             r->stats.last_rtt_ms = now - probe->sent_ms;
+            r->stats.last_reply_ms = now;
             r->stats.misses = 0;
             r->stats.replies++;
             if (r->stats.state == VR_STATE_UNKNOWN) {
@@ -323,32 +325,6 @@ vr_liveness_is_up(const struct vr_liveness *set, ovs_be32 router)
 {
     const struct vr_router *r = vr_liveness_find(set, router);
     return !r || vr_state_is_live(r->stats.state);
-}
-
-/* Stores in 'selected' (room for 'n') the routers among the 'n' of
- * 'routers', one select group's, that should have a bucket, in the same
- * order, and their number in '*n_selected': those vr_liveness_is_up()
- * says, or all of them if none is (fail open).
- *
- * Returns true if the group fails open ('n' > 0 and every router down). */
-bool
-vr_liveness_select(const struct vr_liveness *set, const ovs_be32 *routers,
-                   size_t n, ovs_be32 *selected, size_t *n_selected)
-{
-    *n_selected = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (vr_liveness_is_up(set, routers[i])) {
-            selected[(*n_selected)++] = routers[i];
-        }
-    }
-    if (n && !*n_selected) {
-        for (size_t i = 0; i < n; i++) {
-            selected[i] = routers[i];
-        }
-        *n_selected = n;
-        return true;
-    }
-    return false;
 }
 
 /* Returns a number that grows whenever a router of 'set' becomes live or

@@ -70,6 +70,8 @@ struct vr_liveness_stats {
     long long int since_ms;     /* When it entered 'state'. */
     long long int last_rtt_ms;  /* Round trip of the last accepted reply,
                                  * -1 before the first. */
+    long long int last_reply_ms;        /* When the last accepted reply
+                                         * arrived, -1 before the first. */
     uint64_t n_sent;            /* Probes sent since it was added. */
     uint64_t n_answered;        /* Replies accepted since it was added. */
     unsigned int misses;        /* Misses in a row now. */
@@ -95,8 +97,6 @@ enum vr_reply_status vr_liveness_receive(struct vr_liveness *,
                                          long long int now);
 
 bool vr_liveness_is_up(const struct vr_liveness *, ovs_be32 router);
-bool vr_liveness_select(const struct vr_liveness *, const ovs_be32 *routers,
-                        size_t n, ovs_be32 *selected, size_t *n_selected);
 uint64_t vr_liveness_change_seq(const struct vr_liveness *);
 bool vr_liveness_get_stats(const struct vr_liveness *, ovs_be32 router,
                            struct vr_liveness_stats *);

@@ -352,7 +352,9 @@ host_start_controller() {
         "$(cat "$HOSTS_DIR/$h/http.port")" "${HOST_IP[$h]}"
 }
 
-# Sets up everything: underlay, hosts a, b and r (and r2 with HOSTS_R2=1),
+# Sets up everything: underlay, hosts a, b and r (and r2 with HOSTS_R2=1;
+# with HOSTS_VR_REFLECT=1 the routers reflect probes from the start, which
+# needs tests/lib/vr-reflector.sh),
 # the document, every VM of
 # hosts a and b (deviceIds of the document, or only "$@" when given), and
 # the agents of a and b, synced.  With HOSTS_HTTP=1 each agent fetches the
@@ -372,6 +374,9 @@ hosts_setup() {
     done
     for h in $(hosts_routers); do
         host_make_router "$h" || return 1
+        if [ "${HOSTS_VR_REFLECT:-0}" = 1 ]; then
+            vr_reflector_start "$h" || return 1
+        fi
     done
     hosts_make_document || return 1
     local vms=("$@")

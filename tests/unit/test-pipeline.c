@@ -25,6 +25,7 @@
 #include "openvswitch/ofp-protocol.h"
 #include "packets.h"
 #include "pipeline.h"
+#include "sset.h"
 #include "suites.h"
 #include "svec.h"
 #include "util.h"
@@ -397,6 +398,134 @@ START_TEST(test_deterministic)
 }
 END_TEST
 
+/* The warning of a select group of seed 000's subnet that fails open. */
+#define FAIL_OPEN_WARNING "subnet 1d05961d-e641-417e-8f19-803cae564547: " \
+    "every virtual router is down: all keep their buckets (fail open)"
+
+/* Returns how many flows of 'text' punt probe replies. */
+static int
+test_count_punts(const char *text)
+{
+    const char *punt = "dl_type=0x88cd actions=CONTROLLER:65535\n";
+    int n = 0;
+    for (const char *p = strstr(text, punt); p; p = strstr(p + 1, punt)) {
+        n++;
+    }
+    return n;
+}
+
+/* Routers that the facts say are down leave the select group, unless
+ * every router of the group that has a tunnel port is down (fail open);
+ * probe replies are punted only from the routers' tunnel ports. */
+START_TEST(test_down_routers)
+{
+    struct pipeline_fixture f;
+    fixture_seed_host2(&f);
+
+    /* One punt flow per router tunnel port (.4 = 11, .5 = 12), none from
+     * any other port. */
+    ck_assert_int_eq(test_count_punts(f.text), 2);
+    test_assert_line(&f, "priority=1100,in_port=11,dl_src=77:66:55:44:33:22,"
+                     "dl_dst=22:33:44:55:66:77,dl_type=0x88cd "
+                     "actions=CONTROLLER:65535");
+    test_assert_line(&f, "priority=1100,in_port=12,dl_src=77:66:55:44:33:22,"
+                     "dl_dst=22:33:44:55:66:77,dl_type=0x88cd "
+                     "actions=CONTROLLER:65535");
+
+    /* .4 down: only .5's bucket. */
+    sset_add(&f.facts.down_routers, "10.10.10.4");
+    pipeline_fixture_compute(&f);
+    test_assert_line(&f, "group_id=1,type=select,bucket=actions=output:12");
+    ck_assert(!svec_contains_unsorted(&f.warnings, FAIL_OPEN_WARNING));
+    /* The punt flows stay: a down router's replies bring it back. */
+    ck_assert_int_eq(test_count_punts(f.text), 2);
+
+    /* Both down: both buckets (fail open), with a warning. */
+    sset_add(&f.facts.down_routers, "10.10.10.5");
+    pipeline_fixture_compute(&f);
+    test_assert_line(&f, "group_id=1,type=select,bucket=actions=output:11,"
+                     "bucket=actions=output:12");
+    ck_assert(svec_contains_unsorted(&f.warnings, FAIL_OPEN_WARNING));
+
+    /* .5 down and .4 without a tunnel port: .5 is the only router the
+     * group can reach, so it keeps it. */
+    sset_find_and_delete(&f.facts.down_routers, "10.10.10.4");
+    simap_find_and_delete(&f.facts.tunnel_ofports, "10.10.10.4");
+    pipeline_fixture_compute(&f);
+    test_assert_line(&f, "group_id=1,type=select,bucket=actions=output:12");
+    ck_assert_int_eq(test_count_punts(f.text), 1);
+
+    /* Up again: both buckets, no warning about failing open. */
+    sset_clear(&f.facts.down_routers);
+    simap_put(&f.facts.tunnel_ofports, "10.10.10.4", 11);
+    pipeline_fixture_compute(&f);
+    test_assert_line(&f, "group_id=1,type=select,bucket=actions=output:11,"
+                     "bucket=actions=output:12");
+    ck_assert(!svec_contains_unsorted(&f.warnings, FAIL_OPEN_WARNING));
+    pipeline_fixture_destroy(&f);
+}
+END_TEST
+
+/* pipeline_group_routers() by itself: order kept, routers without a
+ * tunnel port never chosen, fail open only when some router is
+ * reachable. */
+START_TEST(test_group_routers)
+{
+    const ovs_be32 r4 = htonl(0x0a0a0a04), r5 = htonl(0x0a0a0a05);
+    const ovs_be32 r6 = htonl(0x0a0a0a06);
+    const ovs_be32 routers[] = { r6, r5, r4 };
+    ovs_be32 buckets[ARRAY_SIZE(routers)];
+    struct pipeline_facts facts;
+    size_t n;
+
+    pipeline_facts_init(&facts);
+    ck_assert(!pipeline_group_routers(&facts, routers, 3, buckets, &n));
+    ck_assert_uint_eq(n, 0);
+
+    simap_put(&facts.tunnel_ofports, "10.10.10.4", 4);
+    simap_put(&facts.tunnel_ofports, "10.10.10.6", 6);
+    ck_assert(!pipeline_group_routers(&facts, routers, 3, buckets, &n));
+    ck_assert_uint_eq(n, 2);
+    ck_assert_uint_eq(buckets[0], r6);
+    ck_assert_uint_eq(buckets[1], r4);
+
+    sset_add(&facts.down_routers, "10.10.10.6");
+    sset_add(&facts.down_routers, "10.10.10.5");
+    ck_assert(!pipeline_group_routers(&facts, routers, 3, buckets, &n));
+    ck_assert_uint_eq(n, 1);
+    ck_assert_uint_eq(buckets[0], r4);
+
+    sset_add(&facts.down_routers, "10.10.10.4");
+    ck_assert(pipeline_group_routers(&facts, routers, 3, buckets, &n));
+    ck_assert_uint_eq(n, 2);
+    ck_assert_uint_eq(buckets[0], r6);
+    ck_assert_uint_eq(buckets[1], r4);
+
+    ck_assert(!pipeline_group_routers(&facts, routers, 0, buckets, &n));
+    ck_assert_uint_eq(n, 0);
+
+    /* Down routers count in equality, and swapped facts keep them. */
+    struct pipeline_facts same;
+    pipeline_facts_init(&same);
+    simap_put(&same.tunnel_ofports, "10.10.10.4", 4);
+    simap_put(&same.tunnel_ofports, "10.10.10.6", 6);
+    ck_assert(!pipeline_facts_equal(&facts, &same));
+    sset_clone(&same.down_routers, &facts.down_routers);
+    ck_assert(pipeline_facts_equal(&facts, &same));
+    pipeline_facts_destroy(&same);
+
+    struct pipeline_facts other;
+    pipeline_facts_init(&other);
+    pipeline_facts_swap(&facts, &other);
+    ck_assert_uint_eq(sset_count(&facts.down_routers), 0);
+    ck_assert(sset_contains(&other.down_routers, "10.10.10.4"));
+    sset_add(&other.down_routers, "10.10.10.7");
+    ck_assert_uint_eq(sset_count(&other.down_routers), 4);
+    pipeline_facts_destroy(&other);
+    pipeline_facts_destroy(&facts);
+}
+END_TEST
+
 /* Appends to 's' the group and meter lines of 'text' with their ids only
  * ("group_id=N" / "meter=N"), one per line. */
 static void
@@ -615,10 +744,11 @@ static const struct seed_case computea_cases[] = {
          "write_metadata:0x2/0xffffffff,goto_table:40"),
     { "priority=200,dl_src=77:66:55:44:33:22,dl_dst=22:33:44:55:66:77,"
       "dl_type=0x88cd actions=CONTROLLER:65535",
-      "priority=1100,dl_src=77:66:55:44:33:22,dl_dst=22:33:44:55:66:77,"
-      "dl_type=0x88cd actions=CONTROLLER:65535",
+      "priority=1100,in_port=1,dl_src=77:66:55:44:33:22,"
+      "dl_dst=22:33:44:55:66:77,dl_type=0x88cd actions=CONTROLLER:65535",
       "above the priority-1000 tunnel flows, which would otherwise catch "
-      "a probe reply carrying a subnet's tun_id" },
+      "a probe reply carrying a subnet's tun_id, and only from the "
+      "router's tunnel port (1): from any port, a VM could forge replies" },
     SAME("priority=100,in_port=4 actions=set_field:0x4->reg6,"
          "write_metadata:0x1/0xffffffff,goto_table:5"),
     SAME("priority=100,in_port=9 actions=set_field:0x9->reg6,"
@@ -934,6 +1064,8 @@ test_pipeline_suite(void)
     tcase_add_test(tc, test_warnings);
     tcase_add_test(tc, test_parse_back);
     tcase_add_test(tc, test_computea_map);
+    tcase_add_test(tc, test_down_routers);
+    tcase_add_test(tc, test_group_routers);
     suite_add_tcase(s, tc);
     return s;
 }

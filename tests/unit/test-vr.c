@@ -12,8 +12,11 @@
 #include <string.h>
 
 #include "dp-packet.h"
+#include "host-state.h"
 #include "openvswitch/dynamic-string.h"
 #include "packets.h"
+#include "pipeline.h"
+#include "sset.h"
 #include "suites.h"
 
 #define HOST_IP htonl(0x0a0a0a02)       /* 10.10.10.2 */
@@ -234,6 +237,7 @@ START_TEST(test_vr_liveness_start)
     ck_assert(vr_liveness_is_up(set, VR1));
     ck_assert(vr_liveness_get_stats(set, VR1, &stats));
     ck_assert_int_eq(stats.last_rtt_ms, -1);
+    ck_assert_int_eq(stats.last_reply_ms, -1);
     ck_assert_int_eq(stats.since_ms, 0);
 
     test_round(set, VR1, 1, 1000, true);
@@ -241,6 +245,7 @@ START_TEST(test_vr_liveness_start)
     ck_assert_int_eq(stats.state, VR_STATE_UP);
     ck_assert_int_eq(stats.since_ms, 1001);
     ck_assert_int_eq(stats.last_rtt_ms, 1);
+    ck_assert_int_eq(stats.last_reply_ms, 1001);
     ck_assert_uint_eq(stats.n_sent, 1);
     ck_assert_uint_eq(stats.n_answered, 1);
     ck_assert_uint_eq(vr_liveness_change_seq(set), change);
@@ -380,43 +385,6 @@ START_TEST(test_vr_liveness_late_stale_duplicate)
 }
 END_TEST
 
-/* A group keeps its live routers; when all are down it keeps them all. */
-START_TEST(test_vr_liveness_fail_open)
-{
-    struct vr_liveness *set = test_set_create();
-    const ovs_be32 group[] = { VR2, VR1 };
-    ovs_be32 selected[ARRAY_SIZE(group)];
-    size_t n;
-
-    ck_assert(!vr_liveness_select(set, group, 2, selected, &n));
-    ck_assert_uint_eq(n, 2);
-    ck_assert_uint_eq(selected[0], VR2);
-    ck_assert_uint_eq(selected[1], VR1);
-
-    for (uint64_t seq = 1; seq <= 4; seq++) {
-        test_round(set, VR1, seq, seq * 1000, false);
-        test_round(set, VR2, seq, seq * 1000, seq < 4);
-    }
-    ck_assert(!vr_liveness_select(set, group, 2, selected, &n));
-    ck_assert_uint_eq(n, 1);
-    ck_assert_uint_eq(selected[0], VR2);
-
-    for (uint64_t seq = 5; seq <= 8; seq++) {
-        test_round(set, VR2, seq, seq * 1000, false);
-    }
-    ck_assert_int_eq(test_state(set, VR2), VR_STATE_DOWN);
-    ck_assert(vr_liveness_select(set, group, 2, selected, &n));
-    ck_assert_uint_eq(n, 2);
-    ck_assert_uint_eq(selected[0], VR2);
-    ck_assert_uint_eq(selected[1], VR1);
-
-    /* An empty group does not fail open: it has nothing to open. */
-    ck_assert(!vr_liveness_select(set, group, 0, selected, &n));
-    ck_assert_uint_eq(n, 0);
-    vr_liveness_destroy(set);
-}
-END_TEST
-
 /* A router removed while down is forgotten; added back it is unknown and
  * live again, with no probes counted. */
 START_TEST(test_vr_liveness_remove_add)
@@ -530,6 +498,59 @@ START_TEST(test_vr_liveness_format)
 }
 END_TEST
 
+/* Gives 'state' facts with the tunnel to router 10.10.10.4 on 'ofport' and
+ * no down routers, as the plumbing reports them; returns whether they
+ * changed the state. */
+static bool
+test_report_facts(struct host_state *state, uint32_t ofport)
+{
+    struct pipeline_facts facts;
+
+    pipeline_facts_init(&facts);
+    simap_put(&facts.tunnel_ofports, "10.10.10.4", ofport);
+    bool changed = host_state_set_facts(state, &facts);
+    pipeline_facts_destroy(&facts);
+    return changed;
+}
+
+/* The host state takes its down routers from host_state_set_down_routers()
+ * only, keeps them whatever facts the plumbing reports, and changes its
+ * number exactly when they change. */
+START_TEST(test_vr_host_state_down_routers)
+{
+    struct sset down = SSET_INITIALIZER(&down);
+    struct host_state state;
+
+    host_state_init(&state);
+    ck_assert(test_report_facts(&state, 4));
+    uint64_t seqno = state.seqno;
+    ck_assert(!host_state_set_down_routers(&state, &down));
+    ck_assert_uint_eq(state.seqno, seqno);
+
+    sset_add(&down, "10.10.10.4");
+    ck_assert(host_state_set_down_routers(&state, &down));
+    ck_assert_uint_ne(state.seqno, seqno);
+    seqno = state.seqno;
+    ck_assert(!host_state_set_down_routers(&state, &down));
+    ck_assert_uint_eq(state.seqno, seqno);
+
+    /* The same facts again change nothing; new ones keep the down set. */
+    ck_assert(!test_report_facts(&state, 4));
+    ck_assert_uint_eq(state.seqno, seqno);
+    ck_assert(sset_equals(&state.facts.down_routers, &down));
+    ck_assert(test_report_facts(&state, 5));
+    ck_assert_uint_eq(simap_get(&state.facts.tunnel_ofports, "10.10.10.4"),
+                      5);
+    ck_assert(sset_equals(&state.facts.down_routers, &down));
+
+    sset_clear(&down);
+    ck_assert(host_state_set_down_routers(&state, &down));
+    ck_assert(sset_is_empty(&state.facts.down_routers));
+    host_state_destroy(&state);
+    sset_destroy(&down);
+}
+END_TEST
+
 Suite *
 test_vr_suite(void)
 {
@@ -547,11 +568,11 @@ test_vr_suite(void)
     tcase_add_test(liveness, test_vr_liveness_misses_and_recovery);
     tcase_add_test(liveness, test_vr_liveness_flapping);
     tcase_add_test(liveness, test_vr_liveness_late_stale_duplicate);
-    tcase_add_test(liveness, test_vr_liveness_fail_open);
     tcase_add_test(liveness, test_vr_liveness_remove_add);
     tcase_add_test(liveness, test_vr_liveness_thresholds);
     tcase_add_test(liveness, test_vr_liveness_receive);
     tcase_add_test(liveness, test_vr_liveness_format);
+    tcase_add_test(liveness, test_vr_host_state_down_routers);
     suite_add_tcase(suite, liveness);
     return suite;
 }
