@@ -72,6 +72,8 @@ struct source {
     char *key_file;
 
     char *state_dir;            /* Owned: where the cache lives. */
+    char *cache_error;          /* Owned: why the last document could not
+                                 * be cached, NULL if it was. */
     char *cache_path;           /* Owned: <state_dir>/subnets.json. */
 
     /* The transfer. */
@@ -191,6 +193,7 @@ source_destroy(struct source *source)
         free(source->cert_file);
         free(source->key_file);
         free(source->state_dir);
+        free(source->cache_error);
         free(source->cache_path);
         free(source->etag);
         free(source->last_modified);
@@ -411,8 +414,8 @@ source_write_state_file(const struct source *source, const char *path,
     char *tmp_path = xasprintf("%s.XXXXXX", path);
     int fd = mkstemp(tmp_path);
     if (fd < 0) {
-        char *message = xasprintf("cannot create %s (%s)", tmp_path,
-                                  ovs_strerror(errno));
+        char *message = xasprintf("cannot create a file beside %s (%s)",
+                                  path, ovs_strerror(errno));
         free(tmp_path);
         return message;
     }
@@ -422,7 +425,7 @@ source_write_state_file(const struct source *source, const char *path,
         error = errno;
     }
     if (error) {
-        char *message = xasprintf("cannot write %s (%s)", tmp_path,
+        char *message = xasprintf("cannot write %s (%s)", path,
                                   ovs_strerror(error));
         unlink(tmp_path);
         free(tmp_path);
@@ -657,12 +660,19 @@ source_handle_document(struct source *source, const char *etag,
     source->rejected = false;
 
     char *save_error = source_write_cache(source, text, length, digest);
-    if (save_error) {
-        static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
-        VLOG_ERR_RL(&rl, "%s: the document is not cached: %s",
-                    source->cache_path, save_error);
-        free(save_error);
+    if (!nullable_string_is_equal(save_error, source->cache_error)) {
+        if (save_error) {
+            VLOG_ERR("%s: the document is not cached: %s; the agent works "
+                     "without its cache (a restart with the controller "
+                     "down cannot program the bridge)", source->cache_path,
+                     save_error);
+        } else {
+            VLOG_INFO("%s: the document is cached again",
+                      source->cache_path);
+        }
     }
+    free(source->cache_error);
+    source->cache_error = save_error;
 }
 
 /* Returns a copy of the value of response header 'name' of 'easy', or
@@ -891,6 +901,9 @@ source_format_status(const struct source *source, struct ds *out)
         source_format_age(source->last_error_time, out);
     } else {
         ds_put_cstr(out, "none");
+    }
+    if (source->cache_error) {
+        ds_put_format(out, "\n  cache: not written: %s", source->cache_error);
     }
     ds_put_format(out, "\n  ETag: %s, Last-Modified: %s\n",
                   source->etag ? source->etag : "none",
