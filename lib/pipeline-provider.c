@@ -37,6 +37,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "openflow/openflow.h"
 #include "openvswitch/dynamic-string.h"
 #include "pipeline-ctx.h"
 #include "pipeline-stages.h"
