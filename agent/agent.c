@@ -265,6 +265,19 @@ agent_run_notify(struct agent *agent)
     notify_run(agent->notify, &state, time_msec());
 }
 
+/* Returns what the plumbing reconciles toward, from the agent's settings
+ * and host state. */
+static struct plumbing_input
+agent_plumbing_input(const struct agent *agent)
+{
+    return (struct plumbing_input) {
+        .bridge = agent->settings.bridge,
+        .view = agent->state.has_view ? &agent->state.view : NULL,
+        .mappings = agent->settings.mappings,
+        .n_mappings = agent->settings.n_mappings,
+    };
+}
+
 /* Runs the plumbing (the bridge's OVSDB side) if the database or the host
  * view changed since it last ran, and passes the facts it reports to the
  * host state, which changes only if they differ from the last ones. */
@@ -282,10 +295,7 @@ agent_run_plumbing(struct agent *agent, struct ovsdb_idl_txn *txn)
     pipeline_facts_init(&facts);
     facts.metadata_port = agent->settings.metadata_port;
     facts.dhcp_rate = agent->settings.dhcp_rate;
-    struct plumbing_input input = {
-        .bridge = agent->settings.bridge,
-        .view = agent->state.has_view ? &agent->state.view : NULL,
-    };
+    struct plumbing_input input = agent_plumbing_input(agent);
     plumbing_run(localdb_idl(agent->db), txn, &input, &facts);
     host_state_set_facts(&agent->state, &facts);
     pipeline_facts_destroy(&facts);
@@ -365,10 +375,12 @@ agent_wait(struct agent *agent)
     notify_wait(agent->notify);
 }
 
-/* Appends the host state's counts, for "status", to 'out'. */
+/* Appends the host state's counts, and a line per provider subnet with a
+ * local port, for "status", to 'out'. */
 static void
-agent_format_host_state(const struct host_state *state, struct ds *out)
+agent_format_host_state(const struct agent *agent, struct ds *out)
 {
+    const struct host_state *state = &agent->state;
     if (!state->has_view) {
         return;
     }
@@ -378,6 +390,18 @@ agent_format_host_state(const struct host_state *state, struct ds *out)
                   state->view.n_subnets, state->view.n_local_ports,
                   hmap_count(&state->ports_by_ofport),
                   state->view.n_endpoints, state->seqno);
+
+    struct plumbing_input input = agent_plumbing_input(agent);
+    for (size_t i = 0; agent->settings_ok && i < state->view.n_subnets;
+         i++) {
+        const struct model_subnet *subnet = state->view.subnets[i].subnet;
+        if (model_subnet_is_provider(subnet)) {
+            ds_put_format(out, "provider subnet %s: ", subnet->id);
+            plumbing_format_provider(localdb_idl(agent->db), &input,
+                                     &state->facts, subnet, out);
+            ds_put_char(out, '\n');
+        }
+    }
 }
 
 /* "status": one screen on the agent's connections and counts. */
@@ -405,7 +429,7 @@ agent_unixctl_status(struct unixctl_conn *conn, int argc OVS_UNUSED,
         }
     }
     ofctrl_format_status(agent->ofctrl, &out);
-    agent_format_host_state(&agent->state, &out);
+    agent_format_host_state(agent, &out);
     document_guard_format_status(agent->guard, time_msec(), &out);
     dhcp_handler_format_status(agent->dhcp, &out);
     compute_format_status(agent->compute, &out);
@@ -444,12 +468,14 @@ agent_format_port(const char *kind, const struct model_subnet *subnet,
 }
 
 /* Appends to 'out' what 'model' means to the host with tunnel IP
- * 'local_ip': one line per subnet, local port, remote port (of the
- * subnets with a local port), tunnel endpoint and router. */
+ * 'local_ip': one line per subnet (with how it reaches other hosts), local
+ * port, remote port (of the subnets with a local port), tunnel endpoint
+ * and router. */
 static void
-agent_format_model(const struct model *model, ovs_be32 local_ip,
-                   struct ds *out)
+agent_format_model(const struct agent *agent, const struct model *model,
+                   ovs_be32 local_ip, struct ds *out)
 {
+    struct plumbing_input input = agent_plumbing_input(agent);
     struct host_view view;
 
     host_view_build(model, local_ip, &view);
@@ -457,10 +483,13 @@ agent_format_model(const struct model *model, ovs_be32 local_ip,
         const struct model_subnet *subnet = model->subnets[i];
         ds_put_format(out, "subnet %s network "IP_FMT"/%u vni %"PRIu32
                       " metadata %#"PRIx32" mtu %"PRIu32" ports %"PRIuSIZE
-                      " routers %"PRIuSIZE"\n", subnet->id,
+                      " routers %"PRIuSIZE" ", subnet->id,
                       IP_ARGS(subnet->network), subnet->plen, subnet->vni,
                       subnet->metadata, subnet->mtu, subnet->n_ports,
                       subnet->n_routers);
+        plumbing_format_provider(localdb_idl(agent->db), &input,
+                                 &agent->state.facts, subnet, out);
+        ds_put_char(out, '\n');
     }
     for (size_t i = 0; i < view.n_local_ports; i++) {
         agent_format_port("local port", view.local_ports[i].subnet,
@@ -502,7 +531,7 @@ agent_unixctl_model_show(struct unixctl_conn *conn, int argc OVS_UNUSED,
     }
 
     struct ds out = DS_EMPTY_INITIALIZER;
-    agent_format_model(model, agent->settings.encap_ip_be, &out);
+    agent_format_model(agent, model, agent->settings.encap_ip_be, &out);
     unixctl_command_reply(conn, ds_cstr(&out));
     ds_destroy(&out);
 }

@@ -8,6 +8,7 @@
 
 #include "plumbing.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,10 +17,12 @@
 #include "ids.h"
 #include "model.h"
 #include "openvswitch/dynamic-string.h"
+#include "openvswitch/list.h"
 #include "openvswitch/shash.h"
 #include "openvswitch/vlog.h"
 #include "packets.h"
 #include "pipeline.h"
+#include "settings.h"
 #include "smap.h"
 #include "sset.h"
 #include "svec.h"
@@ -208,6 +211,175 @@ out:
     sset_destroy(&wanted);
 }
 
+/* Returns the name of the patch port on bridge 'from' whose peer is on
+ * bridge 'to', "jst-<from>-to-<to>" (a patch port is no network device, so
+ * the name may be long).  The caller frees it. */
+static char *
+plumbing_patch_name(const char *from, const char *to)
+{
+    return xasprintf("jst-%s-to-%s", from, to);
+}
+
+/* Returns the provider bridge that 'input' maps 'physnet' to, or NULL. */
+static const char *
+plumbing_mapped_bridge(const struct plumbing_input *input,
+                       const char *physnet)
+{
+    for (size_t i = 0; i < input->n_mappings; i++) {
+        if (!strcmp(input->mappings[i].physnet, physnet)) {
+            return input->mappings[i].bridge;
+        }
+    }
+    return NULL;
+}
+
+/* One end of a patch port pair that the mappings call for. */
+struct plumbing_patch {
+    const struct ovsrec_bridge *bridge;     /* The bridge it belongs on. */
+    char *name;                 /* Owned: its port and interface name. */
+    char *peer;                 /* Owned: the other end's name. */
+    const char *physnet;        /* The mapping's physical network, in the
+                                 * plumbing input. */
+    bool integration;           /* On the integration bridge? */
+    bool found;                 /* Collected as it should be. */
+};
+
+/* A patch port of the agent's that no mapping calls for any more. */
+struct plumbing_leftover {
+    struct ovs_list node;       /* In plumbing_patch_ports()'s list. */
+    const struct ovsrec_bridge *bridge;     /* The bridge that holds it. */
+    const struct ovsrec_port *port;         /* The port, in the IDL. */
+};
+
+/* Adds to 'wanted' (keyed by name) the end of a patch port pair on 'br'
+ * whose peer is on 'peer_br', for 'physnet'. */
+static void
+plumbing_want_patch(struct shash *wanted, const struct ovsrec_bridge *br,
+                    const struct ovsrec_bridge *peer_br, const char *physnet,
+                    bool integration)
+{
+    struct plumbing_patch *patch = xzalloc(sizeof *patch);
+    patch->bridge = br;
+    patch->name = plumbing_patch_name(br->name, peer_br->name);
+    patch->peer = plumbing_patch_name(peer_br->name, br->name);
+    patch->physnet = physnet;
+    patch->integration = integration;
+    shash_add(wanted, patch->name, patch);
+}
+
+/* Returns true if 'port' on 'br' is the end 'patch' as the agent makes
+ * it. */
+static bool
+plumbing_patch_matches(const struct ovsrec_bridge *br,
+                       const struct ovsrec_port *port,
+                       const struct plumbing_patch *patch)
+{
+    if (patch->found || patch->bridge != br || port->n_interfaces != 1) {
+        return false;
+    }
+    const struct ovsrec_interface *iface = port->interfaces[0];
+    const char *peer = smap_get(&iface->options, "peer");
+    const char *physnet = smap_get(&port->external_ids, PLUMBING_PATCH_KEY);
+    return (!strcmp(iface->name, patch->name)
+            && !strcmp(iface->type, "patch")
+            && peer && !strcmp(peer, patch->peer)
+            && physnet && !strcmp(physnet, patch->physnet));
+}
+
+/* Reconciles the patch ports between the integration bridge 'br' and the
+ * provider bridges of 'input''s mappings: collects the agent's patch ports
+ * on every bridge, creates the missing ends, deletes the leftovers (those of
+ * a mapping that went away or changed, or whose bridge is gone).  A
+ * mapping whose provider bridge does not exist gets no patch port: the
+ * operator creates the provider bridge and its NIC, the agent touches
+ * nothing else on it.  Reports the integration ends' ofports, by physical
+ * network, in 'facts'. */
+static void
+plumbing_patch_ports(struct ovsdb_idl *idl, struct ovsdb_idl_txn *txn,
+                     const struct ovsrec_bridge *br,
+                     const struct plumbing_input *input,
+                     struct pipeline_facts *facts)
+{
+    struct shash wanted = SHASH_INITIALIZER(&wanted);
+
+    for (size_t i = 0; i < input->n_mappings; i++) {
+        const struct settings_bridge_mapping *m = &input->mappings[i];
+        const struct ovsrec_bridge *provider = plumbing_find_bridge(
+            idl, m->bridge);
+        if (!provider) {
+            static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
+            VLOG_WARN_RL(&rl, "provider bridge %s of physical network %s "
+                         "does not exist: its subnets get no flows",
+                         m->bridge, m->physnet);
+            continue;
+        }
+        plumbing_want_patch(&wanted, br, provider, m->physnet, true);
+        plumbing_want_patch(&wanted, provider, br, m->physnet, false);
+    }
+
+    /* Collect. */
+    struct ovs_list leftovers = OVS_LIST_INITIALIZER(&leftovers);
+    const struct ovsrec_bridge *any;
+    OVSREC_BRIDGE_FOR_EACH (any, idl) {
+        for (size_t i = 0; i < any->n_ports; i++) {
+            const struct ovsrec_port *port = any->ports[i];
+            if (!smap_get(&port->external_ids, PLUMBING_PATCH_KEY)) {
+                continue;
+            }
+            struct plumbing_patch *patch = shash_find_data(&wanted,
+                                                           port->name);
+            if (patch && plumbing_patch_matches(any, port, patch)) {
+                patch->found = true;
+                uint32_t ofport = plumbing_ofport(port->interfaces[0]);
+                if (patch->integration && ofport) {
+                    simap_put(&facts->patch_ofports, patch->physnet, ofport);
+                }
+            } else {
+                struct plumbing_leftover *leftover = xmalloc(
+                    sizeof *leftover);
+                leftover->bridge = any;
+                leftover->port = port;
+                ovs_list_push_back(&leftovers, &leftover->node);
+            }
+        }
+    }
+
+    /* Create. */
+    struct shash_node *node;
+    SHASH_FOR_EACH (node, &wanted) {
+        struct plumbing_patch *patch = node->data;
+        if (txn && !patch->found) {
+            VLOG_INFO("creating patch port %s on bridge %s for physical "
+                      "network %s", patch->name, patch->bridge->name,
+                      patch->physnet);
+            struct ovsrec_interface *iface;
+            struct ovsrec_port *port = plumbing_new_port(txn, patch->name,
+                                                         "patch", &iface);
+            struct smap options = SMAP_CONST1(&options, "peer", patch->peer);
+            ovsrec_interface_set_options(iface, &options);
+            struct smap ids = SMAP_CONST1(&ids, PLUMBING_PATCH_KEY,
+                                          patch->physnet);
+            ovsrec_port_set_external_ids(port, &ids);
+            ovsrec_bridge_update_ports_addvalue(patch->bridge, port);
+        }
+        free(patch->name);
+        free(patch->peer);
+    }
+    shash_destroy_free_data(&wanted);
+
+    /* Delete leftovers. */
+    struct plumbing_leftover *leftover;
+    LIST_FOR_EACH_POP (leftover, node, &leftovers) {
+        if (txn) {
+            VLOG_INFO("removing patch port %s from bridge %s",
+                      leftover->port->name, leftover->bridge->name);
+            ovsrec_bridge_update_ports_delvalue(leftover->bridge,
+                                                leftover->port);
+        }
+        free(leftover);
+    }
+}
+
 /* Creates the metadata tap if missing and reports its ofport and MAC. */
 static void
 plumbing_metadata_tap(struct ovsdb_idl_txn *txn,
@@ -367,8 +539,8 @@ plumbing_pipeline_ids(struct ovsdb_idl_txn *txn,
 
 /* Reconciles the bridge with 'input' in 'txn' (NULL while a previous
  * transaction is in flight: then only reads), and adds to 'facts' what the
- * bridge holds now: the ofports of local VM ports and tunnels, the metadata
- * tap, the conntrack zones. */
+ * bridge holds now: the ofports of local VM ports, tunnels and patch ports,
+ * the metadata tap, the conntrack zones. */
 void
 plumbing_run(struct ovsdb_idl *idl, struct ovsdb_idl_txn *txn,
              const struct plumbing_input *input,
@@ -381,6 +553,7 @@ plumbing_run(struct ovsdb_idl *idl, struct ovsdb_idl_txn *txn,
     }
     plumbing_metadata_tap(txn, br, facts);
     plumbing_tunnels(txn, br, input->view, facts);
+    plumbing_patch_ports(idl, txn, br, input, facts);
     if (input->view) {
         plumbing_vm_ports(br, input->view, facts);
         plumbing_pipeline_ids(txn, br, input->view, facts);
@@ -403,5 +576,49 @@ plumbing_format_tunnels(struct ovsdb_idl *idl, const char *bridge,
             ds_put_format(out, "%s port %s ofport %"PRIu32"%s\n", ip,
                           port->name, ofport, ofport ? "" : " (pending)");
         }
+    }
+}
+
+/* Appends to 'out' how 'subnet' reaches other hosts, for "status" and
+ * "model/show": "type vxlan" for an overlay subnet; for a provider
+ * subnet its type, physical network and patch port, or why it has none
+ * (then it gets no flows). */
+void
+plumbing_format_provider(struct ovsdb_idl *idl,
+                         const struct plumbing_input *input,
+                         const struct pipeline_facts *facts,
+                         const struct model_subnet *subnet, struct ds *out)
+{
+    if (!model_subnet_is_provider(subnet)) {
+        ds_put_cstr(out, "type vxlan");
+        return;
+    }
+    if (subnet->network_type == MODEL_NET_VLAN) {
+        ds_put_format(out, "type vlan %"PRIu16, subnet->segmentation_id);
+    } else {
+        ds_put_cstr(out, "type flat");
+    }
+    ds_put_format(out, " physnet %s patch ", subnet->physical_network);
+
+    const char *bridge = plumbing_mapped_bridge(input,
+                                                subnet->physical_network);
+    if (!bridge) {
+        ds_put_format(out, "none (physical network %s is not in "
+                      "jstack-bridge-mappings: no flows)",
+                      subnet->physical_network);
+    } else if (!plumbing_find_bridge(idl, bridge)) {
+        ds_put_format(out, "none (provider bridge %s does not exist: no "
+                      "flows)", bridge);
+    } else {
+        char *name = plumbing_patch_name(input->bridge, bridge);
+        unsigned int ofport = simap_get(&facts->patch_ofports,
+                                        subnet->physical_network);
+        ds_put_format(out, "%s", name);
+        if (ofport) {
+            ds_put_format(out, " ofport %u", ofport);
+        } else {
+            ds_put_cstr(out, " (pending)");
+        }
+        free(name);
     }
 }

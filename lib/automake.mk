@@ -19,6 +19,7 @@ lib_libjstack_a_SOURCES = \
 	lib/pipeline-meters.c \
 	lib/pipeline-output.c \
 	lib/pipeline-port-security.c \
+	lib/pipeline-provider.c \
 	lib/pipeline-punt.c \
 	lib/pipeline-secgroup.c \
 	lib/host-view.c \

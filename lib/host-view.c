@@ -71,10 +71,13 @@ ip_set_finish(struct ip_set *set, ovs_be32 **ips, size_t *n)
  *     document order;
  *
  *   - subnets: the subnets with at least one of them, in document order,
- *     each with the distinct hosts of its other VM ports, sorted;
+ *     each with the distinct hosts of its other VM ports, sorted (none for
+ *     a provider subnet: its traffic to other hosts crosses the physical
+ *     network, not tunnels);
  *
  *   - remote_hosts, routers: the union of those subnets' remote hosts and of
- *     their "routers", sorted, distinct;
+ *     their "routers", sorted, distinct (a provider subnet's routers are
+ *     left out: its gateway is on the physical network);
  *
  *   - endpoints: both together, sorted, distinct, without 'local_ip' (no
  *     tunnel leads to the host itself).
@@ -113,7 +116,7 @@ host_view_build(const struct model *model, ovs_be32 local_ip,
                 view->local_ports[view->n_local_ports++]
                     = (struct host_view_port) { port, subnet };
                 n_local++;
-            } else {
+            } else if (!model_subnet_is_provider(subnet)) {
                 ip_set_add(&subnet_hosts, port->host);
             }
         }
@@ -130,7 +133,8 @@ host_view_build(const struct model *model, ovs_be32 local_ip,
             ip_set_add(&remote_hosts, hvs->remote_hosts[j]);
             ip_set_add(&endpoints, hvs->remote_hosts[j]);
         }
-        for (size_t j = 0; j < subnet->n_routers; j++) {
+        for (size_t j = 0; (j < subnet->n_routers
+                            && !model_subnet_is_provider(subnet)); j++) {
             ip_set_add(&routers, subnet->routers[j]);
             if (subnet->routers[j] != local_ip) {
                 ip_set_add(&endpoints, subnet->routers[j]);

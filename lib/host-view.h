@@ -34,7 +34,8 @@ struct host_view_port {
 struct host_view_subnet {
     const struct model_subnet *subnet;  /* In the model. */
     ovs_be32 *remote_hosts;     /* Owned: distinct hosts of the subnet's VM
-                                 * ports other than this one, sorted. */
+                                 * ports other than this one, sorted; none
+                                 * for a provider subnet. */
     size_t n_remote_hosts;
 };
 

@@ -132,7 +132,7 @@ ids_owners_collect(const struct host_view *view, struct ids_owners *owners)
     for (size_t i = 0; i < view->n_subnets; i++) {
         const struct model_subnet *subnet = view->subnets[i].subnet;
         svec_add(&owners->flood_groups, subnet->id);
-        if (subnet->n_routers) {
+        if (subnet->n_routers && !model_subnet_is_provider(subnet)) {
             char *key = ids_router_set_key(subnet);
             if (!svec_contains_unsorted(&owners->select_groups, key)) {
                 svec_add(&owners->select_groups, key);

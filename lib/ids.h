@@ -29,8 +29,9 @@ struct ids_owners {
                                  * of subnets served by DHCP: a meter
                                  * each. */
     struct svec flood_groups;   /* Subnet ids: a flood group pair each. */
-    struct svec select_groups;  /* ids_router_set_key()s: a select group
-                                 * each. */
+    struct svec select_groups;  /* ids_router_set_key()s of the overlay
+                                 * subnets with routers (provider subnets
+                                 * use none): a select group each. */
 };
 
 void ids_owners_collect(const struct host_view *, struct ids_owners *);

@@ -128,6 +128,14 @@ struct model {
     size_t n_subnets;
 };
 
+/* Returns true if 'subnet' is on a provider (flat or VLAN) network, reached
+ * through a provider bridge instead of tunnels. */
+static inline bool
+model_subnet_is_provider(const struct model_subnet *subnet)
+{
+    return subnet->network_type != MODEL_NET_VXLAN;
+}
+
 char *model_parse(const char *text, const struct model *previous,
                   struct model **modelp, struct svec *errors)
     OVS_WARN_UNUSED_RESULT;

@@ -9,7 +9,8 @@
  *
  *   - From a tunnel (in_port + tun_id): write the subnet's metadata, go
  *     straight to L3 (table 40).  One flow per subnet and remote endpoint
- *     (compute host or router).
+ *     (compute host or router); none for provider subnets, whose traffic
+ *     arrives through a patch port (pipeline-provider.c).
  *   - From a local VM (in_port): apply the port's meter if it has one, load
  *     reg6 = ofport, write the metadata, go to port security (table 5).
  *     (Conntrack zones are per port and written into the flows of tables 10
@@ -91,7 +92,8 @@ pipeline_classify(struct pipeline_ctx *ctx)
         for (size_t j = 0; j < ps->hvs->n_remote_hosts; j++) {
             classify_tunnel(ctx, ps, ps->hvs->remote_hosts[j]);
         }
-        for (size_t j = 0; j < ps->subnet->n_routers; j++) {
+        for (size_t j = 0; (j < ps->subnet->n_routers
+                            && !model_subnet_is_provider(ps->subnet)); j++) {
             classify_tunnel(ctx, ps, ps->subnet->routers[j]);
         }
     }

@@ -62,7 +62,11 @@ struct pipeline_subnet {
                                  * subnet has no routers. */
     uint32_t flood_group;       /* Local ports and remote hosts. */
     uint32_t flood_local_group; /* Local ports only (for traffic that came
-                                 * in through a tunnel). */
+                                 * in through a tunnel or the patch
+                                 * port). */
+    uint32_t patch_ofport;      /* Provider subnets: the ofport of the patch
+                                 * port to its physical network (from the
+                                 * facts); 0 for overlay subnets. */
 };
 
 /* Everything one pipeline_compute() call works with.  The stages read all
@@ -74,8 +78,11 @@ struct pipeline_ctx {
     struct desired_table *table;        /* Not owned: the output. */
     struct svec warnings;       /* Owned: collected, then sorted, made
                                  * unique and handed to the caller. */
-    struct pipeline_subnet *subnets;    /* Owned, parallel to
-                                         * hv->subnets. */
+    struct pipeline_subnet *subnets;    /* Owned: the subnets of
+                                         * hv->subnets that get flows, in
+                                         * view order (a provider subnet
+                                         * without a patch port gets
+                                         * none). */
     size_t n_subnets;
     struct pipeline_port *ports;        /* Owned: local ports with an ofport,
                                          * in host view order. */

@@ -18,9 +18,11 @@
  *
  * Flood groups ("all"), two per subnet with local ports:
  *   - flood: every local port of the subnet and the tunnel to every remote
- *     host with ports in it, for broadcast and multicast from a local VM;
+ *     host with ports in it (for a provider subnet, the patch port to its
+ *     physical network instead), for broadcast and multicast from a local
+ *     VM;
  *   - flood-local: the local ports only, for what arrives through a tunnel
- *     (the sender flooded it to every host already).
+ *     or the patch port (the sender flooded it to every host already).
  * A local port's bucket is "set_field:<ofport>->reg7,resubmit(,50)", so that
  * a flooded frame passes the same ingress conntrack / security-group tables
  * and table 60 as a unicast one; a tunnel's bucket is "output:<tunnel>".
@@ -76,7 +78,7 @@ pipeline_groups_assign(struct pipeline_ctx *ctx)
 
     for (size_t i = 0; i < ctx->n_subnets; i++) {
         struct pipeline_subnet *ps = &ctx->subnets[i];
-        if (ps->subnet->n_routers) {
+        if (ps->subnet->n_routers && !model_subnet_is_provider(ps->subnet)) {
             char *key = ids_router_set_key(ps->subnet);
             ps->select_group = simap_get(&facts->select_groups, key);
             if (!ps->select_group) {
@@ -200,6 +202,9 @@ groups_flood(struct pipeline_ctx *ctx, const struct pipeline_subnet *ps)
         if (pipeline_tunnel_ofport(ctx, ps->hvs->remote_hosts[i], &ofport)) {
             ds_put_format(&spec, ",bucket=actions=output:%"PRIu32, ofport);
         }
+    }
+    if (ps->patch_ofport) {
+        pipeline_provider_put_bucket(ps, &spec);
     }
     pipeline_add_group(ctx, ps->flood_group, ds_cstr(&spec));
     ds_destroy(&spec);

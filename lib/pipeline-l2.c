@@ -15,7 +15,12 @@
  *     subnet's flood group (local ports and remote hosts); from a tunnel
  *     (reg6 = 0), the subnet's local-only flood group, so that a frame a
  *     remote host flooded is never flooded again to the other hosts.
- * Unknown unicast misses and is dropped. */
+ * Unknown unicast misses and is dropped.
+ *
+ * A provider subnet (ps->patch_ofport set) has no remote MACs and no
+ * gateway flows here and no tun_id: what is not local goes to its physical
+ * network instead (pipeline_provider_l2()), and its flood group holds the
+ * patch port instead of tunnels. */
 
 #include <config.h>
 
@@ -23,6 +28,7 @@
 
 #include "host-view.h"
 #include "model.h"
+#include "openvswitch/dynamic-string.h"
 #include "pipeline-ctx.h"
 #include "pipeline-stages.h"
 
@@ -81,11 +87,14 @@ l2_subnet(struct pipeline_ctx *ctx, const struct pipeline_subnet *ps)
         }
     }
 
-    for (size_t i = 0; i < subnet->n_ports; i++) {
+    for (size_t i = 0; i < subnet->n_ports && !ps->patch_ofport; i++) {
         const struct model_port *port = &subnet->ports[i];
         if (port->host && port->host != ctx->hv->local_ip) {
             l2_remote(ctx, ps, port);
         }
+    }
+    if (ps->patch_ofport) {
+        pipeline_provider_l2(ctx, ps);
     }
 
     if (ps->select_group) {
@@ -111,13 +120,17 @@ l2_subnet(struct pipeline_ctx *ctx, const struct pipeline_subnet *ps)
                       "dl_dst=01:00:00:00:00:00/01:00:00:00:00:00 "
                       "actions=group:%"PRIu32,
                       subnet->metadata, ps->flood_local_group);
+    struct ds tun_id = DS_EMPTY_INITIALIZER;
+    if (!ps->patch_ofport) {
+        ds_put_format(&tun_id, "set_field:%#"PRIx32"->tun_id,", subnet->vni);
+    }
     pipeline_add_flow(ctx, DESIRED_STAGE_L2, DESIRED_OWNER_SUBNET, subnet->id,
                       PIPELINE_T_L2, L2_PRIO_MAC,
                       "metadata=%#"PRIx32","
                       "dl_dst=01:00:00:00:00:00/01:00:00:00:00:00 "
-                      "actions=set_field:%#"PRIx32"->tun_id,"
-                      "group:%"PRIu32,
-                      subnet->metadata, subnet->vni, ps->flood_group);
+                      "actions=%sgroup:%"PRIu32,
+                      subnet->metadata, ds_cstr(&tun_id), ps->flood_group);
+    ds_destroy(&tun_id);
 }
 
 /* Adds the flows of table 45. */

@@ -17,11 +17,14 @@ struct ds;
 struct eth_addr;
 struct pipeline_ctx;
 struct pipeline_port;
+struct pipeline_subnet;
 
 /* Id lookups, called while the context is built (pipeline-groups.c,
  * pipeline-meters.c). */
 void pipeline_groups_assign(struct pipeline_ctx *);
 bool pipeline_meter_assign(struct pipeline_ctx *, struct pipeline_port *);
+bool pipeline_provider_assign(struct pipeline_ctx *,
+                              struct pipeline_subnet *);
 
 void pipeline_classify(struct pipeline_ctx *);      /* Table 0. */
 void pipeline_port_security(struct pipeline_ctx *); /* Table 5. */
@@ -34,5 +37,14 @@ void pipeline_l2(struct pipeline_ctx *);            /* Table 45. */
 void pipeline_output(struct pipeline_ctx *);        /* Table 60. */
 void pipeline_groups(struct pipeline_ctx *);        /* Groups. */
 void pipeline_meters(struct pipeline_ctx *);        /* Meters. */
+
+/* Provider (flat and VLAN) subnets' flows (pipeline-provider.c): the patch
+ * port's classification (table 0) and the way to the physical network
+ * (tables 45 and 60, the flood group's bucket). */
+void pipeline_provider(struct pipeline_ctx *);
+void pipeline_provider_l2(struct pipeline_ctx *,
+                          const struct pipeline_subnet *);
+void pipeline_provider_put_bucket(const struct pipeline_subnet *,
+                                  struct ds *);
 
 #endif /* lib/pipeline-stages.h */

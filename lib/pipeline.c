@@ -142,19 +142,24 @@ pipeline_port_zone(struct pipeline_ctx *ctx, const struct model_port *port)
 }
 
 /* Fills in ctx->subnets and ctx->ports from the host view and the facts:
- * which local ports have an ofport, and each port's zone. */
+ * which subnets get flows (a provider subnet needs its patch port), which
+ * of their local ports have an ofport, and each port's zone. */
 static void
 pipeline_ctx_build(struct pipeline_ctx *ctx)
 {
     const struct host_view *hv = ctx->hv;
     const struct pipeline_facts *facts = ctx->facts;
 
-    ctx->n_subnets = hv->n_subnets;
     ctx->subnets = xcalloc(MAX(hv->n_subnets, 1), sizeof *ctx->subnets);
     for (size_t i = 0; i < hv->n_subnets; i++) {
-        struct pipeline_subnet *ps = &ctx->subnets[i];
+        struct pipeline_subnet *ps = &ctx->subnets[ctx->n_subnets];
         ps->hvs = &hv->subnets[i];
         ps->subnet = hv->subnets[i].subnet;
+        if (pipeline_provider_assign(ctx, ps)) {
+            ctx->n_subnets++;
+        } else {
+            memset(ps, 0, sizeof *ps);
+        }
     }
 
     ctx->ports = xcalloc(MAX(hv->n_local_ports, 1), sizeof *ctx->ports);
@@ -234,6 +239,7 @@ pipeline_compute(const struct model *model, const struct host_view *hv,
     pipeline_l3(&ctx);
     pipeline_l2(&ctx);
     pipeline_output(&ctx);
+    pipeline_provider(&ctx);
     pipeline_groups(&ctx);
     pipeline_meters(&ctx);
 

@@ -106,6 +106,19 @@ settings_parse_uint(const struct settings_key *key, const char *value,
     *out = n;
 }
 
+/* Frees the bridge mappings of 'settings' and leaves it with none. */
+static void
+settings_clear_mappings(struct settings *settings)
+{
+    for (size_t i = 0; i < settings->n_mappings; i++) {
+        free(settings->mappings[i].physnet);
+        free(settings->mappings[i].bridge);
+    }
+    free(settings->mappings);
+    settings->mappings = NULL;
+    settings->n_mappings = 0;
+}
+
 /* Parses 'value' of 'key', a comma-separated list of IPv4 addresses (spaces
  * around them allowed, "" for none), into 'settings''s DHCP DNS servers.  On
  * failure adds a message naming the setting to 'problems'. */
@@ -152,6 +165,80 @@ settings_parse_dns(const struct settings_key *key, const char *value,
                             key->key, value));
     }
     settings->n_dhcp_dns_servers = n;
+    free(copy);
+}
+
+/* Removes the spaces at both ends of 'token', in place, and returns it. */
+static char *
+settings_trim(char *token)
+{
+    token += strspn(token, " ");
+    for (size_t len = strlen(token); len && token[len - 1] == ' '; len--) {
+        token[len - 1] = '\0';
+    }
+    return token;
+}
+
+/* Parses 'value' of 'key', "physnet:bridge[,physnet:bridge...]" (spaces
+ * around the entries allowed, "" for none), into 'settings''s mappings, as
+ * ovn-controller reads ovn-bridge-mappings.  Each entry needs a physical
+ * network and a bridge; a physical network may be mapped once and a bridge
+ * named once (two networks on one bridge would each see the other's
+ * untagged frames).  On failure adds a message naming the setting and the
+ * entry to 'problems' and leaves no mapping at all. */
+static void
+settings_parse_mappings(const struct settings_key *key, const char *value,
+                        struct settings *settings, struct svec *problems)
+{
+    char *copy = xstrdup(value);
+    char *save_ptr = NULL;
+    size_t n = 0, allocated = 0;
+    bool ok = true;
+
+    for (char *token = strtok_r(copy, ",", &save_ptr); token && ok;
+         token = strtok_r(NULL, ",", &save_ptr)) {
+        token = settings_trim(token);
+        char *colon = strchr(token, ':');
+        if (!colon || colon == token || !colon[1] || strchr(colon + 1, ':')
+            || strchr(token, ' ')) {
+            svec_add_nocopy(problems, xasprintf(
+                                "setting %s: \"%s\" is not "
+                                "\"physnet:bridge\"", key->key, token));
+            ok = false;
+            break;
+        }
+        *colon = '\0';
+        const char *physnet = token, *bridge = colon + 1;
+        for (size_t i = 0; i < n && ok; i++) {
+            const struct settings_bridge_mapping *m = &settings->mappings[i];
+            if (!strcmp(m->physnet, physnet)) {
+                svec_add_nocopy(problems, xasprintf(
+                                    "setting %s: physical network %s is "
+                                    "mapped twice", key->key, physnet));
+                ok = false;
+            } else if (!strcmp(m->bridge, bridge)) {
+                svec_add_nocopy(problems, xasprintf(
+                                    "setting %s: bridge %s is named for "
+                                    "both %s and %s", key->key, bridge,
+                                    m->physnet, physnet));
+                ok = false;
+            }
+        }
+        if (ok) {
+            if (n >= allocated) {
+                settings->mappings = x2nrealloc(settings->mappings,
+                                                &allocated,
+                                                sizeof *settings->mappings);
+            }
+            settings->mappings[n++] = (struct settings_bridge_mapping) {
+                .physnet = xstrdup(physnet), .bridge = xstrdup(bridge),
+            };
+        }
+    }
+    settings->n_mappings = n;
+    if (!ok) {
+        settings_clear_mappings(settings);
+    }
     free(copy);
 }
 
@@ -226,6 +313,7 @@ settings_resolve(const struct smap *external_ids,
             settings->bridge = xstrdup(value);
         } else if (!strcmp(key->key, "jstack-bridge-mappings")) {
             settings->bridge_mappings = xstrdup(value);
+            settings_parse_mappings(key, value, settings, problems);
         } else if (!strcmp(key->key, "jstack-metadata-url")) {
             settings->metadata_url = xstrdup(value);
         } else if (!strcmp(key->key, "jstack-metadata-secret")) {
@@ -295,6 +383,19 @@ settings_resolve(const struct smap *external_ids,
         }
     }
 
+    /* The integration bridge cannot be its own provider bridge. */
+    for (size_t i = 0; settings->bridge && i < settings->n_mappings; i++) {
+        if (!strcmp(settings->mappings[i].bridge, settings->bridge)) {
+            svec_add_nocopy(problems, xasprintf(
+                                "setting jstack-bridge-mappings: %s is the "
+                                "integration bridge (jstack-bridge), not a "
+                                "provider bridge",
+                                settings->mappings[i].bridge));
+            settings_clear_mappings(settings);
+            break;
+        }
+    }
+
     /* A private key is useless without its certificate; a certificate alone
      * may hold its key too. */
     if (settings->controller_key && settings->controller_key[0]
@@ -314,6 +415,7 @@ settings_destroy(struct settings *settings)
     free(settings->encap_ip);
     free(settings->bridge);
     free(settings->bridge_mappings);
+    settings_clear_mappings(settings);
     free(settings->metadata_url);
     free(settings->metadata_secret);
     free(settings->metadata_secret_file);

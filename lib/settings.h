@@ -18,6 +18,13 @@
 struct smap;
 struct svec;
 
+/* One entry of jstack-bridge-mappings: a physical network and the provider
+ * bridge that reaches it. */
+struct settings_bridge_mapping {
+    char *physnet;              /* Owned: the physical network's name. */
+    char *bridge;               /* Owned: its provider bridge's name. */
+};
+
 /* Resolved settings.  Every string is owned by the struct. */
 struct settings {
     char *controller;           /* jstack-controller: desired-state URL. */
@@ -25,6 +32,10 @@ struct settings {
     ovs_be32 encap_ip_be;       /* The same, parsed. */
     char *bridge;               /* jstack-bridge: integration bridge. */
     char *bridge_mappings;      /* jstack-bridge-mappings, "" if none. */
+    struct settings_bridge_mapping *mappings;   /* Owned array: the same,
+                                                 * parsed, in order; empty
+                                                 * if it is invalid. */
+    size_t n_mappings;          /* Entries of 'mappings'. */
     char *metadata_url;         /* jstack-metadata-url, "" if none. */
     char *metadata_secret;      /* jstack-metadata-secret, "" if none. */
     char *metadata_secret_file; /* jstack-metadata-secret-file: a file

@@ -5,6 +5,7 @@ tests_unit_check_unit_SOURCES = \
 	tests/unit/test-desired.c \
 	tests/unit/test-dhcp.c \
 	tests/unit/test-pipeline.c \
+	tests/unit/test-provider.c \
 	tests/unit/test-secgroup.c \
 	tests/unit/test-host-view.c \
 	tests/unit/test-metadata.c \

@@ -19,7 +19,7 @@ sandbox_wait_seed_model
 agent_ctl model/show
 show=$(agent_ctl model/show)
 echo "$show" | grep -q "^subnet $SEED_SUBNET network 172.16.1.0/24 vni 1 \
-metadata 0x401 mtu 1500 ports 3 routers 2$"
+metadata 0x401 mtu 1500 ports 3 routers 2 type vxlan$"
 echo "$show" | grep -q "^local port df51f6d0-8381-47a5-8fa5-a46a8b64e095 \
 subnet $SEED_SUBNET mac fa:16:3e:73:c9:74 ip 172.16.1.4 host 10.10.10.2 \
 device compute1_ns$"

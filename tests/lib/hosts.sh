@@ -8,6 +8,17 @@
 #   host r2 10.10.10.5  a second virtual router like r, only with
 #                       HOSTS_R2=1 (then the document's first subnet has
 #                       both routers; without it, only r)
+#   host x              only with HOSTS_PROVIDER=1: an external host on the
+#                       physical segment, its own OVS bridge br-ext with a
+#                       trunk NIC and internal ports v100 (tag 100,
+#                       192.168.100.10) and v200 (tag 200, 192.168.200.10)
+#
+# With HOSTS_PROVIDER=1, a physical segment too: a Linux bridge in the
+# namespace "<prefix>phys" (it forwards tagged frames untouched), a provider
+# bridge br-prov on hosts a and b whose NIC "phys" is a veth onto it, the
+# agents' jstack-bridge-mappings=physnet1:br-prov, and three provider
+# subnets in the document (flat 192.168.50.0/24, VLAN 100 192.168.100.0/24,
+# VLAN 200 192.168.200.0/24), each with a VM on a and one on b.
 #
 # Underlay: each host's br-phy (netdev, NORMAL; its LOCAL port carries the
 # tunnel IP) has a veth "ul" whose other end is a port of a Linux bridge in
@@ -205,10 +216,12 @@ router_count() {
 # Writes the test document: seed 000 (without its router 10.10.10.5 unless
 # HOSTS_R2=1), with one more VM on host b, a second subnet (172.16.2.0/24,
 # vni 2) with a VM on each host, and a security group allowing ICMP and
-# TCP 22 both ways within each subnet.
+# TCP 22 both ways within each subnet.  With HOSTS_PROVIDER=1, the provider
+# subnets too (flat_a/flat_b, v100_a/v100_b, v200_a/v200_b, .4 on host a
+# and .5 on host b), whose security group allows ICMP from anywhere.
 hosts_make_document() {
     python3 - "$SRCDIR/tests/fixtures/seed-000.json" "$HOSTS_DIR/doc.json" \
-        "${HOSTS_R2:-0}" <<'PY'
+        "${HOSTS_R2:-0}" "${HOSTS_PROVIDER:-0}" <<'PY'
 import copy, json, sys
 doc = json.load(open(sys.argv[1]))
 s1 = doc['Result']['subnets'][0]
@@ -243,8 +256,101 @@ s2['gatewayPorts'] = [dict(s1['gatewayPorts'][0],
                            id='20000000-0000-4000-8000-0000000000f1',
                            fixedip='172.16.2.1', mac='fa:16:3e:00:02:01')]
 doc['Result']['subnets'].append(s2)
+if sys.argv[4] == '1':
+    psg = dict(id='50000000-0000-4000-8000-0000000000a1', securitygroupRules=[
+        dict(direction=d, type=0, proto=1, ipPrefix='0.0.0.0/0', ipVersion=0,
+             portStart=0, portEnd=0, remoteGroupId=None) for d in (0, 1)])
+    for n, (name, kind, vlan) in enumerate([('flat', 'flat', None),
+                                            ('v100', 'vlan', 100),
+                                            ('v200', 'vlan', 200)]):
+        net = {'flat': 50, 'v100': 100, 'v200': 200}[name]
+        s = copy.deepcopy(s1)
+        s.update(id='5%07d-0000-4000-8000-000000000000' % net,
+                 metadata=0x501 + 0x100 * n, vni=500 + n,
+                 network='192.168.%d.0/24' % net, routers=[],
+                 networkType=kind, physicalNetwork='physnet1',
+                 securitygroups=[psg])
+        if vlan:
+            s['segmentationId'] = vlan
+        s['ports'] = [
+            dict(vm, id='5%07d-0000-4000-8000-00000000000%d' % (net, last),
+                 fixedip='192.168.%d.%d' % (net, last),
+                 deviceId='%s_%s' % (name, host), host=ip,
+                 mac='fa:16:3e:%02x:00:%02x' % (net, last),
+                 securitygroupIds=[psg['id']], rate=0, burst=0)
+            for host, ip, last in (('a', '10.10.10.2', 4),
+                                   ('b', '10.10.10.3', 5))]
+        s['dhcpPort'] = dict(s1['dhcpPort'],
+                             id='5%07d-0000-4000-8000-0000000000d2' % net,
+                             fixedip='192.168.%d.2' % net,
+                             mac='fa:16:3e:%02x:00:02' % net)
+        s['gatewayPorts'] = [dict(s1['gatewayPorts'][0],
+                                  id='5%07d-0000-4000-8000-0000000000f1' % net,
+                                  fixedip='192.168.%d.1' % net,
+                                  mac='fa:16:3e:%02x:00:01' % net)]
+        doc['Result']['subnets'].append(s)
 json.dump(doc, open(sys.argv[2], 'w'), indent=1)
 PY
+}
+
+# Creates the physical segment (HOSTS_PROVIDER=1): the Linux bridge
+# "physbr" in namespace "<prefix>phys", host a's and b's provider bridge
+# br-prov with the NIC "phys" on it, and the external host x.
+hosts_provider_create() {
+    local h ns
+    hosts_netns_add "$(host_ns phys)" || return 1
+    ip netns exec "$(host_ns phys)" ip link add physbr type bridge || return 1
+    ip netns exec "$(host_ns phys)" ip link set dev physbr up
+    for h in a b x; do
+        ns=$(host_ns "$h")
+        ip link add phys netns "$ns" type veth peer name "phys-$h" \
+            netns "$(host_ns phys)" || return 1
+        hx "$h" ip link set dev phys arp off
+        hx "$h" ip link set dev phys up
+        ip netns exec "$(host_ns phys)" ip link set dev "phys-$h" arp off
+        ip netns exec "$(host_ns phys)" ip link set dev "phys-$h" \
+            master physbr up
+    done
+    for h in a b; do
+        hx "$h" ovs-vsctl add-br br-prov \
+            -- set Bridge br-prov datapath_type=netdev \
+            -- add-port br-prov phys || return 1
+    done
+    hx x ovs-vsctl add-br br-ext -- set Bridge br-ext datapath_type=netdev \
+        -- add-port br-ext phys \
+        -- add-port br-ext v100 tag=100 -- set Interface v100 type=internal \
+        -- add-port br-ext v200 tag=200 -- set Interface v200 type=internal \
+        || return 1
+    hosts_wait_for hx x ip link show v200 || return 1
+    # One host with an address per VLAN answers ARP only on that VLAN, as
+    # two hosts would, and routes nothing between them.
+    hx x sysctl -qw net.ipv4.conf.all.arp_ignore=1 \
+        net.ipv4.ip_forward=0 || return 1
+    hx x ip addr add 192.168.100.10/24 dev v100
+    hx x ip addr add 192.168.200.10/24 dev v200
+    hx x ip link set dev v100 up
+    hx x ip link set dev v200 up
+    if command -v ethtool >/dev/null; then
+        hx x ethtool -K v100 tx off >/dev/null 2>&1
+        hx x ethtool -K v200 tx off >/dev/null 2>&1
+    fi
+}
+
+# Creates the external host x (HOSTS_PROVIDER=1): a namespace with its own
+# ovsdb-server and ovs-vswitchd, no underlay.
+host_create_external() {
+    local d=$HOSTS_DIR/x
+    mkdir -p "$d"
+    hosts_netns_add "$(host_ns x)" || return 1
+    hx x ovsdb-tool create "$d/conf.db" \
+        /usr/share/openvswitch/vswitch.ovsschema || return 1
+    hx x ovsdb-server -vconsole:warn --detach --no-chdir \
+        --pidfile="$d/ovsdb-server.pid" --log-file="$d/ovsdb-server.log" \
+        --remote="punix:$d/db.sock" "$d/conf.db" || return 1
+    hx x ovs-vsctl --no-wait init || return 1
+    hx x ovs-vswitchd --disable-system -vconsole:warn --detach --no-chdir \
+        --pidfile="$d/ovs-vswitchd.pid" --log-file="$d/ovs-vswitchd.log" \
+        "unix:$d/db.sock"
 }
 
 # Edits the test document with the Python statements $1 ('doc', 'subnets').
@@ -354,8 +460,8 @@ host_start_controller() {
 
 # Sets up everything: underlay, hosts a, b and r (and r2 with HOSTS_R2=1;
 # with HOSTS_VR_REFLECT=1 the routers reflect probes from the start, which
-# needs tests/lib/vr-reflector.sh),
-# the document, every VM of
+# needs tests/lib/vr-reflector.sh), the physical segment and host x with
+# HOSTS_PROVIDER=1, the document, every VM of
 # hosts a and b (deviceIds of the document, or only "$@" when given), and
 # the agents of a and b, synced.  With HOSTS_HTTP=1 each agent fetches the
 # document over HTTP from a test controller in its host's namespace.
@@ -378,6 +484,10 @@ hosts_setup() {
             vr_reflector_start "$h" || return 1
         fi
     done
+    if [ "${HOSTS_PROVIDER:-0}" = 1 ]; then
+        host_create_external || return 1
+        hosts_provider_create || return 1
+    fi
     hosts_make_document || return 1
     local vms=("$@")
     if [ ${#vms[@]} -eq 0 ]; then
@@ -401,6 +511,11 @@ for s in json.load(open(sys.argv[1]))["Result"]["subnets"]:
             external_ids:jstack-bridge=br0 \
             external_ids:jstack-controller="$controller" \
             external_ids:jstack-poll-interval=200 || return 1
+        if [ "${HOSTS_PROVIDER:-0}" = 1 ]; then
+            hx "$h" ovs-vsctl set Open_vSwitch . \
+                external_ids:jstack-bridge-mappings=physnet1:br-prov \
+                || return 1
+        fi
         agent_start "$h" || return 1
     done
     for h in a b; do
@@ -487,7 +602,7 @@ hosts_cleanup() {
         [ -f "$f" ] || continue
         bg_stop "$(basename "$f" .pid)"
     done
-    for h in a b r r2; do
+    for h in a b r r2 x; do
         hosts_kill "$h" jstack-agent
         hosts_kill "$h" ovs-vswitchd
         hosts_kill "$h" ovsdb-server

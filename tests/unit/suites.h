@@ -29,8 +29,9 @@ char *test_read_file(const char *relative);
     UNIT_SUITE(test_pipeline_suite)             \
     UNIT_SUITE(test_secgroup_suite)             \
     UNIT_SUITE(test_dhcp_suite)               \
-    UNIT_SUITE(test_metadata_suite)           \
-    UNIT_SUITE(test_vr_suite)
+    UNIT_SUITE(test_metadata_suite)             \
+    UNIT_SUITE(test_vr_suite)                   \
+    UNIT_SUITE(test_provider_suite)
 
 #define UNIT_SUITE(NAME) Suite *NAME(void);
 UNIT_SUITES

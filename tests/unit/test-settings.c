@@ -13,6 +13,7 @@
 #include "smap.h"
 #include "suites.h"
 #include "svec.h"
+#include "util.h"
 
 /* The settings of a complete external_ids resolve, defaults filled in. */
 START_TEST(test_settings_complete)
@@ -327,6 +328,106 @@ START_TEST(test_settings_invalid)
 }
 END_TEST
 
+/* jstack-bridge-mappings is parsed in order, spaces around entries
+ * allowed, and a setting change shows in settings_equal(). */
+START_TEST(test_settings_bridge_mappings)
+{
+    struct smap ids = SMAP_INITIALIZER(&ids);
+    smap_add(&ids, "jstack-controller", "http://a/");
+    smap_add(&ids, "jstack-encap-ip", "10.0.0.1");
+    smap_add(&ids, "jstack-bridge-mappings",
+             "provider:br-provider, physnet2:br-eth1 ");
+
+    struct settings settings;
+    struct svec problems = SVEC_EMPTY_INITIALIZER;
+    ck_assert(settings_resolve(&ids, NULL, &settings, &problems));
+    ck_assert_uint_eq(settings.n_mappings, 2);
+    ck_assert_str_eq(settings.mappings[0].physnet, "provider");
+    ck_assert_str_eq(settings.mappings[0].bridge, "br-provider");
+    ck_assert_str_eq(settings.mappings[1].physnet, "physnet2");
+    ck_assert_str_eq(settings.mappings[1].bridge, "br-eth1");
+
+    struct settings other;
+    smap_replace(&ids, "jstack-bridge-mappings", "provider:br-provider");
+    ck_assert(settings_resolve(&ids, NULL, &other, &problems));
+    ck_assert_uint_eq(other.n_mappings, 1);
+    ck_assert(!settings_equal(&settings, &other));
+    settings_destroy(&other);
+
+    smap_remove(&ids, "jstack-bridge-mappings");
+    ck_assert(settings_resolve(&ids, NULL, &other, &problems));
+    ck_assert_uint_eq(other.n_mappings, 0);
+    ck_assert_ptr_null(other.mappings);
+    settings_destroy(&other);
+
+    settings_destroy(&settings);
+    svec_destroy(&problems);
+    smap_destroy(&ids);
+}
+END_TEST
+
+/* Invalid mappings are reported by setting name and entry, and leave no
+ * mapping at all: a malformed entry, a physical network mapped twice, a
+ * bridge named twice, the integration bridge (the default br0, or the one
+ * jstack-bridge names). */
+START_TEST(test_settings_bridge_mappings_invalid)
+{
+    static const struct {
+        const char *bridge;     /* jstack-bridge, NULL for the default. */
+        const char *mappings;
+        const char *problem;
+    } cases[] = {
+        { NULL, "provider", "setting jstack-bridge-mappings: \"provider\" "
+          "is not \"physnet:bridge\"" },
+        { NULL, "provider:", "setting jstack-bridge-mappings: "
+          "\"provider:\" is not \"physnet:bridge\"" },
+        { NULL, ":br-x", "setting jstack-bridge-mappings: \":br-x\" is not "
+          "\"physnet:bridge\"" },
+        { NULL, "a:b:c", "setting jstack-bridge-mappings: \"a:b:c\" is not "
+          "\"physnet:bridge\"" },
+        { NULL, "a:br-x,,b:br-y", NULL },
+        { NULL, "a b:br-x", "setting jstack-bridge-mappings: \"a b:br-x\" "
+          "is not \"physnet:bridge\"" },
+        { NULL, "p:br-x,p:br-y", "setting jstack-bridge-mappings: physical "
+          "network p is mapped twice" },
+        { NULL, "p:br-x,q:br-x", "setting jstack-bridge-mappings: bridge "
+          "br-x is named for both p and q" },
+        { NULL, "p:br-x,q:br0", "setting jstack-bridge-mappings: br0 is the "
+          "integration bridge (jstack-bridge), not a provider bridge" },
+        { "br-int", "p:br-int", "setting jstack-bridge-mappings: br-int is "
+          "the integration bridge (jstack-bridge), not a provider bridge" },
+        { "br-int", "p:br0", NULL },
+    };
+
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        struct smap ids = SMAP_INITIALIZER(&ids);
+        smap_add(&ids, "jstack-controller", "http://a/");
+        smap_add(&ids, "jstack-encap-ip", "10.0.0.1");
+        if (cases[i].bridge) {
+            smap_add(&ids, "jstack-bridge", cases[i].bridge);
+        }
+        smap_add(&ids, "jstack-bridge-mappings", cases[i].mappings);
+
+        struct settings settings;
+        struct svec problems = SVEC_EMPTY_INITIALIZER;
+        bool ok = settings_resolve(&ids, NULL, &settings, &problems);
+        if (cases[i].problem) {
+            ck_assert_msg(!ok, "%s", cases[i].mappings);
+            ck_assert_uint_eq(problems.n, 1);
+            ck_assert_str_eq(problems.names[0], cases[i].problem);
+            ck_assert_uint_eq(settings.n_mappings, 0);
+        } else {
+            ck_assert_msg(ok, "%s: %s", cases[i].mappings,
+                          problems.n ? problems.names[0] : "");
+            ck_assert_uint_ne(settings.n_mappings, 0);
+        }
+        settings_destroy(&settings);
+        svec_destroy(&problems);
+        smap_destroy(&ids);
+    }
+}
+END_TEST
+
 /* The controller's TLS files and timeout resolve; a certificate may come
  * without a separate key, but a key needs its certificate. */
 START_TEST(test_settings_controller_tls)
@@ -451,6 +552,8 @@ test_settings_suite(void)
     tcase_add_test(tc, test_settings_redact_url);
     tcase_add_test(tc, test_settings_insecure_url);
     tcase_add_test(tc, test_settings_metadata);
+    tcase_add_test(tc, test_settings_bridge_mappings);
+    tcase_add_test(tc, test_settings_bridge_mappings_invalid);
     suite_add_tcase(suite, tc);
     return suite;
 }
