@@ -9,14 +9,22 @@
 #include "localdb.h"
 
 #include <stdlib.h>
+#include <string.h>
 
-#include "ovsdb-idl.h"
+#include "openvswitch/poll-loop.h"
 #include "openvswitch/vlog.h"
+#include "ovsdb-idl.h"
 #include "smap.h"
+#include "socket-util.h"
+#include "stream.h"
+#include "timeval.h"
 #include "util.h"
 #include "vswitch-idl.h"
 
 VLOG_DEFINE_THIS_MODULE(localdb);
+
+/* How often a local unix socket server that went away is tried. */
+#define LOCALDB_LOCAL_RETRY_MS 100
 
 /* One connection to the local OVSDB. */
 struct localdb {
@@ -24,6 +32,10 @@ struct localdb {
     struct ovsdb_idl *idl;      /* Owned. */
     struct ovsdb_idl_loop loop; /* One transaction per main-loop pass. */
     bool was_connected;         /* For logging connection changes. */
+    bool remote_is_local;       /* 'remote' is a unix: socket. */
+    long long int next_local_retry;     /* time_msec() of the next check
+                                         * whether a local server that went
+                                         * away is back. */
 };
 
 /* Creates a connection to the OVSDB at 'remote' that keeps retrying in the
@@ -34,6 +46,7 @@ localdb_create(const char *remote)
     struct localdb *db = xzalloc(sizeof *db);
 
     db->remote = xstrdup(remote);
+    db->remote_is_local = !strncmp(remote, "unix:", 5);
     db->idl = ovsdb_idl_create(remote, &ovsrec_idl_class, false, true);
 
     /* Only what the agent reads or writes is replicated, so that a change
@@ -76,12 +89,39 @@ localdb_destroy(struct localdb *db)
     }
 }
 
+/* While a local ovsdb-server is away, checks every LOCALDB_LOCAL_RETRY_MS
+ * whether its socket accepts connections again and, once it does, makes
+ * the IDL reconnect at once instead of at the end of its backoff (which
+ * grows to seconds). */
+static void
+localdb_retry_local(struct localdb *db)
+{
+    long long int now = time_msec();
+
+    if (!db->remote_is_local || ovsdb_idl_is_connected(db->idl)
+        || now < db->next_local_retry) {
+        return;
+    }
+    db->next_local_retry = now + LOCALDB_LOCAL_RETRY_MS;
+
+    struct stream *stream;
+    if (!stream_open_block(stream_open(db->remote, &stream, DSCP_DEFAULT),
+                           0, &stream)) {
+        stream_close(stream);
+        /* A new session connects at once; the old one may be waiting out
+         * its backoff, which ovsdb_idl_force_reconnect() does not cut. */
+        ovsdb_idl_set_remote(db->idl, NULL, true);
+        ovsdb_idl_set_remote(db->idl, db->remote, true);
+    }
+}
+
 /* Processes what the database sent.  Returns the transaction in which this
  * pass of the main loop may change the database (committed by
  * localdb_wait()), or NULL while the previous one is still in flight. */
 struct ovsdb_idl_txn *
 localdb_run(struct localdb *db)
 {
+    localdb_retry_local(db);
     struct ovsdb_idl_txn *txn = ovsdb_idl_loop_run(&db->loop);
 
     bool connected = localdb_is_connected(db);
@@ -103,6 +143,9 @@ void
 localdb_wait(struct localdb *db)
 {
     ovsdb_idl_loop_commit_and_wait(&db->loop);
+    if (db->remote_is_local && !ovsdb_idl_is_connected(db->idl)) {
+        poll_timer_wait_until(db->next_local_retry);
+    }
 }
 
 /* Returns true if the database is connected and its contents received. */

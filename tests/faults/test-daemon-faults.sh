@@ -1,8 +1,10 @@
 #!/bin/bash
 # The local daemons go away and come back: ovsdb-server stopped for 1 s and
 # for 30 s, ovs-vswitchd stopped for 1 s and for 30 s.  While OVSDB is away
-# the bridge keeps every flow and the agent keeps answering; once it is
-# back the agent reconnects and is in sync.  When ovs-vswitchd comes back
+# the agent keeps answering and sends the bridge nothing; once it is back
+# the agent reconnects and the bridge still holds exactly the flows it
+# had.  (ovs-vswitchd accepts no new OpenFlow connection while its OVSDB
+# is away, so the bridge is read only once OVSDB is back.)  When ovs-vswitchd comes back
 # the flows are back soon after, however long it was away (the test allows
 # 2 s; the figures are in docs/reliability.md).  Prints the recovery times.
 set -eu
@@ -17,11 +19,12 @@ n_flows=$(echo "$flows" | wc -l)
 
 for away in 1 30; do
     connects=$(grep -c 'connected to the local OVSDB' "$SANDBOX/jstack-agent.log")
+    mods=$(agent_counter 'flow_mods sent')
     sandbox_kill ovsdb-server
     sleep "$away"
-    test "$(bridge_flows)" = "$flows" || {
-        echo "FAIL: the bridge changed while OVSDB was away"; exit 1; }
     agent_ctl status >/dev/null
+    test "$(agent_counter 'flow_mods sent')" = "$mods" || {
+        echo "FAIL: the agent changed the bridge while OVSDB was away"; exit 1; }
     ovsdb-server --detach --no-chdir --pidfile --log-file \
         --remote="punix:$SANDBOX/db.sock" "$SANDBOX/conf.db"
     start=$(now_ms)
@@ -45,5 +48,7 @@ for away in 1 30; do
     echo "ovs-vswitchd away ${away} s: flows back $back ms after its return"
     test "$back" -lt 2000
     sandbox_wait_synced
-    test "$(bridge_flows)" = "$flows"
+    # (A restarted vswitchd gives the metadata tap a new MAC: the flows
+    # that use it change with it.)
+    diff -u <(agent_flows) <(bridge_flows)
 done
