@@ -173,6 +173,8 @@ struct pipeline_conj_action {
     uint32_t id;                /* The conjunction's id. */
     unsigned int clause;        /* This flow's dimension, 1-based. */
     unsigned int n_clauses;     /* The conjunction's number of dimensions. */
+    size_t owner;               /* Index in its flow's 'owners' of the
+                                 * object that added it. */
 };
 
 /* One object that contributed to a collected conjunction flow. */
@@ -191,7 +193,7 @@ struct pipeline_conj_flow {
     enum desired_stage stage;   /* Of the first contributor. */
     struct pipeline_conj_owner *owners; /* Owned array: the objects that
                                          * contributed actions, distinct,
-                                         * the first one names the flow. */
+                                         * in the order they came. */
     size_t n_owners;            /* Used elements of 'owners'. */
     size_t allocated_owners;    /* Allocated elements of 'owners'. */
     struct pipeline_conj_action *actions;       /* Owned array, in the
@@ -207,11 +209,16 @@ pipeline_conj_hash(uint8_t table_id, uint16_t priority, const char *match)
     return hash_string(match, ((uint32_t) table_id << 16) | priority);
 }
 
-/* Initializes 'conj' as an empty collection. */
+/* Initializes 'conj' as an empty collection whose conjunctions may be
+ * spread over 'n_priorities' priorities from the one they are added at
+ * (see pipeline-ctx.h).  'n_priorities' must be at least 1. */
 void
-pipeline_conj_init(struct pipeline_conj_flows *conj)
+pipeline_conj_init(struct pipeline_conj_flows *conj,
+                   unsigned int n_priorities)
 {
+    ovs_assert(n_priorities >= 1);
     hmap_init(&conj->flows);
+    conj->n_priorities = n_priorities;
 }
 
 /* Returns the flow of 'conj' with this identity ('hash' is its
@@ -256,12 +263,13 @@ pipeline_conj_add(struct pipeline_conj_flows *conj, enum desired_stage stage,
         hmap_insert(&conj->flows, &flow->node, hash);
     }
 
-    bool known = false;
-    for (size_t i = 0; i < flow->n_owners && !known; i++) {
-        known = (flow->owners[i].kind == kind
-                 && !strcmp(flow->owners[i].id, owner_id));
+    size_t owner = 0;
+    while (owner < flow->n_owners
+           && (flow->owners[owner].kind != kind
+               || strcmp(flow->owners[owner].id, owner_id))) {
+        owner++;
     }
-    if (!known) {
+    if (owner == flow->n_owners) {
         if (flow->n_owners >= flow->allocated_owners) {
             flow->owners = x2nrealloc(flow->owners, &flow->allocated_owners,
                                       sizeof *flow->owners);
@@ -276,59 +284,365 @@ pipeline_conj_add(struct pipeline_conj_flows *conj, enum desired_stage stage,
                                    sizeof *flow->actions);
     }
     flow->actions[flow->n_actions++] = (struct pipeline_conj_action) {
-        .id = id, .clause = clause, .n_clauses = n_clauses,
+        .id = id, .clause = clause, .n_clauses = n_clauses, .owner = owner,
     };
 }
 
-/* qsort() comparator for conjunction actions: by id, then clause. */
+/* qsort() comparator for conjunction actions: by id, then clause, then
+ * owner. */
 static int
 pipeline_conj_action_cmp(const void *a_, const void *b_)
 {
     const struct pipeline_conj_action *a = a_, *b = b_;
     if (a->id != b->id) {
         return a->id < b->id ? -1 : 1;
+    } else if (a->clause != b->clause) {
+        return a->clause < b->clause ? -1 : 1;
     }
-    return a->clause < b->clause ? -1 : a->clause > b->clause;
+    return a->owner < b->owner ? -1 : a->owner > b->owner;
 }
 
-/* Adds every flow collected in 'conj' to the context's table, each with
- * its conjunction actions sorted by id and clause and without duplicates,
- * and empties 'conj', which must then be initialized again to be used. */
-void
-pipeline_conj_flush(struct pipeline_ctx *ctx,
-                    struct pipeline_conj_flows *conj)
+/* Returns true if 'a' and 'b' print as the same action. */
+static bool
+pipeline_conj_action_equal(const struct pipeline_conj_action *a,
+                           const struct pipeline_conj_action *b)
 {
-    struct pipeline_conj_flow *flow;
-    HMAP_FOR_EACH_POP (flow, node, &conj->flows) {
-        qsort(flow->actions, flow->n_actions, sizeof *flow->actions,
-              pipeline_conj_action_cmp);
+    return a->id == b->id && a->clause == b->clause;
+}
 
-        struct ds actions = DS_EMPTY_INITIALIZER;
-        for (size_t i = 0; i < flow->n_actions; i++) {
-            const struct pipeline_conj_action *a = &flow->actions[i];
-            if (i && !pipeline_conj_action_cmp(a, a - 1)) {
+/* The tier of one conjunction id of a family (the collected flows of one
+ * table and priority), in pipeline_conj_flush(). */
+struct pipeline_conj_tier {
+    struct hmap_node node;      /* In the family's map, by hash_int(id, 0). */
+    uint32_t id;                /* The conjunction's id. */
+    size_t weight;              /* The number of the family's flows it has
+                                 * an action on. */
+    int tier;                   /* Its priority is the family's + 'tier';
+                                 * -1 while not assigned. */
+};
+
+/* Returns the tier of conjunction 'id' in 'tiers'; it must be there. */
+static struct pipeline_conj_tier *
+pipeline_conj_tier_find(const struct hmap *tiers, uint32_t id)
+{
+    struct pipeline_conj_tier *t;
+    HMAP_FOR_EACH_WITH_HASH (t, node, hash_int(id, 0), tiers) {
+        if (t->id == id) {
+            return t;
+        }
+    }
+    OVS_NOT_REACHED();
+}
+
+/* qsort() comparator for pointers to tiers: by weight, the heaviest
+ * first, then by id. */
+static int
+pipeline_conj_tier_cmp(const void *a_, const void *b_)
+{
+    const struct pipeline_conj_tier *a = *(struct pipeline_conj_tier **) a_;
+    const struct pipeline_conj_tier *b = *(struct pipeline_conj_tier **) b_;
+    if (a->weight != b->weight) {
+        return a->weight > b->weight ? -1 : 1;
+    }
+    return a->id < b->id ? -1 : a->id > b->id;
+}
+
+/* Returns true if no flow of the 'n_flows' 'flows' of one family gets more
+ * than PIPELINE_CONJ_MAX_ACTIONS actions at any priority with the tiers of
+ * 'tiers' ('n_tiers' of them). */
+static bool
+pipeline_conj_tiers_fit(struct pipeline_conj_flow **flows, size_t n_flows,
+                        const struct hmap *tiers, unsigned int n_tiers)
+{
+    size_t *counts = xmalloc(n_tiers * sizeof *counts);
+    bool fit = true;
+    for (size_t i = 0; fit && i < n_flows; i++) {
+        const struct pipeline_conj_flow *flow = flows[i];
+        if (flow->n_actions <= PIPELINE_CONJ_MAX_ACTIONS) {
+            continue;
+        }
+        memset(counts, 0, n_tiers * sizeof *counts);
+        for (size_t j = 0; fit && j < flow->n_actions; j++) {
+            uint32_t id = flow->actions[j].id;
+            fit = ++counts[pipeline_conj_tier_find(tiers, id)->tier]
+                  <= PIPELINE_CONJ_MAX_ACTIONS;
+        }
+    }
+    free(counts);
+    return fit;
+}
+
+/* Assigns tiers to the conjunctions of the flows that have more than
+ * PIPELINE_CONJ_MAX_ACTIONS actions, flow by flow (in the order of
+ * 'flows'): the conjunctions of a flow that have no tier yet go, the
+ * heaviest first, to the lowest tier (below 'n_priorities') that still has
+ * room in that flow.  The heavy ones (those on many flows, e.g. a rule
+ * from a large remote group) thus stay together at tier 0 and their other
+ * flows are not split.  Every other conjunction gets tier 0.  Returns the
+ * number of tiers used. */
+static unsigned int
+pipeline_conj_assign_tiers(struct pipeline_conj_flow **flows, size_t n_flows,
+                           struct hmap *tiers, unsigned int n_priorities)
+{
+    size_t *counts = xmalloc(n_priorities * sizeof *counts);
+    unsigned int n_tiers = 1;
+    for (size_t i = 0; i < n_flows; i++) {
+        const struct pipeline_conj_flow *flow = flows[i];
+        if (flow->n_actions <= PIPELINE_CONJ_MAX_ACTIONS) {
+            continue;
+        }
+
+        memset(counts, 0, n_priorities * sizeof *counts);
+        struct pipeline_conj_tier **free_ids = xmalloc(
+            flow->n_actions * sizeof *free_ids);
+        size_t n_free = 0;
+        for (size_t j = 0; j < flow->n_actions; j++) {
+            if (j && flow->actions[j].id == flow->actions[j - 1].id) {
                 continue;
             }
+            struct pipeline_conj_tier *t = pipeline_conj_tier_find(
+                tiers, flow->actions[j].id);
+            if (t->tier >= 0) {
+                counts[t->tier]++;
+            } else {
+                free_ids[n_free++] = t;
+            }
+        }
+        qsort(free_ids, n_free, sizeof *free_ids, pipeline_conj_tier_cmp);
+
+        unsigned int tier = 0;
+        for (size_t j = 0; j < n_free; j++) {
+            while (tier + 1 < n_priorities
+                   && counts[tier] >= PIPELINE_CONJ_MAX_ACTIONS) {
+                tier++;
+            }
+            free_ids[j]->tier = tier;
+            counts[tier]++;
+            n_tiers = MAX(n_tiers, tier + 1);
+        }
+        free(free_ids);
+    }
+    free(counts);
+
+    struct pipeline_conj_tier *t;
+    HMAP_FOR_EACH (t, node, tiers) {
+        t->tier = MAX(t->tier, 0);
+    }
+    return n_tiers;
+}
+
+/* Gives every conjunction of the 'n_flows' 'flows' of one family in
+ * 'tiers' the tier id mod T, with the fewest T (at most 'n_priorities')
+ * that keeps every flow within PIPELINE_CONJ_MAX_ACTIONS actions per tier,
+ * a fallback for when pipeline_conj_assign_tiers() cannot; warns if no T
+ * does.  Returns T. */
+static unsigned int
+pipeline_conj_modulo_tiers(struct pipeline_ctx *ctx,
+                           struct pipeline_conj_flow **flows, size_t n_flows,
+                           struct hmap *tiers, unsigned int n_priorities)
+{
+    size_t most = 0;
+    for (size_t i = 0; i < n_flows; i++) {
+        most = MAX(most, flows[i]->n_actions);
+    }
+
+    unsigned int n_tiers = MIN(n_priorities,
+                               DIV_ROUND_UP(most, PIPELINE_CONJ_MAX_ACTIONS));
+    for (;;) {
+        struct pipeline_conj_tier *t;
+        HMAP_FOR_EACH (t, node, tiers) {
+            t->tier = t->id % n_tiers;
+        }
+        if (pipeline_conj_tiers_fit(flows, n_flows, tiers, n_tiers)) {
+            return n_tiers;
+        } else if (n_tiers >= n_priorities) {
+            pipeline_warn(ctx, "table %d priority %d: %"PRIuSIZE
+                          " conjunction() actions on one flow do not fit "
+                          "in %u priorities: some flows exceed an OpenFlow "
+                          "message", flows[0]->table_id, flows[0]->priority,
+                          most, n_priorities);
+            return n_tiers;
+        }
+        n_tiers++;
+    }
+}
+
+/* Fills 'tiers' with the tier of every conjunction of the 'n_flows'
+ * 'flows' of one family (see pipeline-ctx.h) and returns the number of
+ * tiers, at most 'n_priorities'.  Leaves 'tiers' empty, all at tier 0, if
+ * no flow has more than PIPELINE_CONJ_MAX_ACTIONS actions (the usual
+ * case). */
+static unsigned int
+pipeline_conj_tiers(struct pipeline_ctx *ctx,
+                    struct pipeline_conj_flow **flows, size_t n_flows,
+                    struct hmap *tiers, unsigned int n_priorities)
+{
+    size_t most = 0;
+    for (size_t i = 0; i < n_flows; i++) {
+        most = MAX(most, flows[i]->n_actions);
+    }
+    if (most <= PIPELINE_CONJ_MAX_ACTIONS) {
+        return 1;
+    }
+
+    for (size_t i = 0; i < n_flows; i++) {
+        const struct pipeline_conj_flow *flow = flows[i];
+        for (size_t j = 0; j < flow->n_actions; j++) {
+            uint32_t id = flow->actions[j].id;
+            if (j && id == flow->actions[j - 1].id) {
+                continue;
+            }
+
+            struct pipeline_conj_tier *t = NULL;
+            HMAP_FOR_EACH_WITH_HASH (t, node, hash_int(id, 0), tiers) {
+                if (t->id == id) {
+                    break;
+                }
+            }
+            if (!t) {
+                t = xmalloc(sizeof *t);
+                t->id = id;
+                t->weight = 0;
+                t->tier = -1;
+                hmap_insert(tiers, &t->node, hash_int(id, 0));
+            }
+            t->weight++;
+        }
+    }
+
+    unsigned int n_tiers = pipeline_conj_assign_tiers(flows, n_flows, tiers,
+                                                      n_priorities);
+    if (n_tiers > 1
+        && !pipeline_conj_tiers_fit(flows, n_flows, tiers, n_tiers)) {
+        n_tiers = pipeline_conj_modulo_tiers(ctx, flows, n_flows, tiers,
+                                             n_priorities);
+    }
+    return n_tiers;
+}
+
+/* Adds to the context's table the flow of 'flow''s match at priority
+ * 'flow->priority' + 'tier' with those of its actions (sorted) whose
+ * conjunction is in tier 'tier' of 'tiers' (an empty 'tiers': all in tier
+ * 0), once each, if it has any; its owners are the objects that added
+ * them. */
+static void
+pipeline_conj_add_tier(struct pipeline_ctx *ctx,
+                       const struct pipeline_conj_flow *flow,
+                       const struct hmap *tiers, int tier)
+{
+    struct ds actions = DS_EMPTY_INITIALIZER;
+    bool *contributed = xcalloc(flow->n_owners, sizeof *contributed);
+    size_t first_owner = SIZE_MAX;
+    const struct pipeline_conj_action *prev = NULL;
+
+    for (size_t i = 0; i < flow->n_actions; i++) {
+        const struct pipeline_conj_action *a = &flow->actions[i];
+        if (!hmap_is_empty(tiers)
+            && pipeline_conj_tier_find(tiers, a->id)->tier != tier) {
+            continue;
+        }
+        contributed[a->owner] = true;
+        first_owner = MIN(first_owner, a->owner);
+        if (!prev || !pipeline_conj_action_equal(a, prev)) {
             ds_put_format(&actions, "%sconjunction(%"PRIu32",%u/%u)",
                           actions.length ? "," : "", a->id, a->clause,
                           a->n_clauses);
         }
-        const struct desired_flow *added = pipeline_add_flow(
-            ctx, flow->stage, flow->owners[0].kind, flow->owners[0].id,
-            flow->table_id, flow->priority, "%s actions=%s", flow->match,
-            ds_cstr(&actions));
-        ds_destroy(&actions);
-
-        for (size_t i = 0; i < flow->n_owners; i++) {
-            pipeline_add_owner(ctx, added, flow->owners[i].kind,
-                               flow->owners[i].id);
-            free(flow->owners[i].id);
-        }
-        free(flow->owners);
-        free(flow->match);
-        free(flow->actions);
-        free(flow);
+        prev = a;
     }
+
+    if (actions.length) {
+        const struct pipeline_conj_owner *first = &flow->owners[first_owner];
+        const struct desired_flow *added = pipeline_add_flow(
+            ctx, flow->stage, first->kind, first->id, flow->table_id,
+            flow->priority + tier, "%s actions=%s", flow->match,
+            ds_cstr(&actions));
+        for (size_t i = 0; i < flow->n_owners; i++) {
+            if (contributed[i]) {
+                pipeline_add_owner(ctx, added, flow->owners[i].kind,
+                                   flow->owners[i].id);
+            }
+        }
+    }
+    free(contributed);
+    ds_destroy(&actions);
+}
+
+/* Frees 'flow' and what it owns. */
+static void
+pipeline_conj_flow_destroy(struct pipeline_conj_flow *flow)
+{
+    for (size_t i = 0; i < flow->n_owners; i++) {
+        free(flow->owners[i].id);
+    }
+    free(flow->owners);
+    free(flow->match);
+    free(flow->actions);
+    free(flow);
+}
+
+/* qsort() comparator for pointers to collected flows: by table, then
+ * priority, then match. */
+static int
+pipeline_conj_flow_cmp(const void *a_, const void *b_)
+{
+    const struct pipeline_conj_flow *a = *(struct pipeline_conj_flow **) a_;
+    const struct pipeline_conj_flow *b = *(struct pipeline_conj_flow **) b_;
+    if (a->table_id != b->table_id) {
+        return a->table_id < b->table_id ? -1 : 1;
+    } else if (a->priority != b->priority) {
+        return a->priority < b->priority ? -1 : 1;
+    }
+    return strcmp(a->match, b->match);
+}
+
+/* Adds every flow collected in 'conj' to the context's table, each with
+ * its conjunction actions sorted by id and clause and without duplicates,
+ * spread over tiers of priorities where a flow would otherwise get more
+ * than PIPELINE_CONJ_MAX_ACTIONS actions (see pipeline-ctx.h), and empties
+ * 'conj', which must then be initialized again to be used. */
+void
+pipeline_conj_flush(struct pipeline_ctx *ctx,
+                    struct pipeline_conj_flows *conj)
+{
+    size_t n_flows = hmap_count(&conj->flows);
+    struct pipeline_conj_flow **flows = xmalloc(n_flows * sizeof *flows);
+    size_t n = 0;
+
+    struct pipeline_conj_flow *flow;
+    HMAP_FOR_EACH_POP (flow, node, &conj->flows) {
+        qsort(flow->actions, flow->n_actions, sizeof *flow->actions,
+              pipeline_conj_action_cmp);
+        flows[n++] = flow;
+    }
+    qsort(flows, n_flows, sizeof *flows, pipeline_conj_flow_cmp);
+
+    for (size_t i = 0; i < n_flows; ) {
+        size_t j = i + 1;
+        while (j < n_flows && flows[j]->table_id == flows[i]->table_id
+               && flows[j]->priority == flows[i]->priority) {
+            j++;
+        }
+
+        struct hmap tiers = HMAP_INITIALIZER(&tiers);
+        unsigned int n_tiers = pipeline_conj_tiers(ctx, &flows[i], j - i,
+                                                   &tiers,
+                                                   conj->n_priorities);
+        for (size_t k = i; k < j; k++) {
+            for (unsigned int tier = 0; tier < n_tiers; tier++) {
+                pipeline_conj_add_tier(ctx, flows[k], &tiers, tier);
+            }
+            pipeline_conj_flow_destroy(flows[k]);
+        }
+
+        struct pipeline_conj_tier *t;
+        HMAP_FOR_EACH_POP (t, node, &tiers) {
+            free(t);
+        }
+        hmap_destroy(&tiers);
+        i = j;
+    }
+    free(flows);
     hmap_destroy(&conj->flows);
 }
 

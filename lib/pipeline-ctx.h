@@ -105,14 +105,32 @@ void pipeline_warn(struct pipeline_ctx *, const char *format, ...)
 bool pipeline_tunnel_ofport(struct pipeline_ctx *, ovs_be32 ip,
                             uint32_t *ofport);
 
+/* The most conjunction() actions that one flow gets.  Each is 16 bytes in
+ * a flow_mod, so 3000 of them (48,000 bytes) leave more than 17 KB of an
+ * OpenFlow message (at most 65535 bytes, a bundle_add wrapping adds 16) for
+ * the headers, the match and the instruction. */
+#define PIPELINE_CONJ_MAX_ACTIONS 3000
+
 /* Flows whose actions are conjunction() actions, collected per (table,
  * priority, match) so that several conjunctions that share a match become
- * one flow with several actions instead of conflicting flows. */
+ * one flow with several actions instead of conflicting flows.
+ *
+ * A flow never gets more than PIPELINE_CONJ_MAX_ACTIONS actions: when a
+ * match collects more, the conjunctions of its (table, priority) are
+ * spread over several priorities (tiers), conjunction id K at priority
+ * 'priority' + K mod T with the fewest T that keeps every flow under the
+ * bound.  All the clauses of one conjunction stay at one priority, as OVS
+ * requires; a packet that satisfies no conjunction of a tier falls back to
+ * the lower ones (the classifier retries the lower-priority flows with the
+ * same match), so the tiers together match what one priority would. */
 struct pipeline_conj_flows {
     struct hmap flows;          /* Contains struct pipeline_conj_flow. */
+    unsigned int n_priorities;  /* The conjunctions added at priority P may
+                                 * be spread over [P, P + n_priorities). */
 };
 
-void pipeline_conj_init(struct pipeline_conj_flows *);
+void pipeline_conj_init(struct pipeline_conj_flows *,
+                        unsigned int n_priorities);
 void pipeline_conj_add(struct pipeline_conj_flows *, enum desired_stage,
                        enum desired_owner_kind, const char *owner_id,
                        uint8_t table_id, uint16_t priority,

@@ -21,24 +21,32 @@
  *
  * Tables 15 / 55, per local port P and direction D:
  *   - priority 2000: ct_state=+inv+trk -> drop (one flow per table);
- *   - priority 1500, one flow per conjunction id K of P: a packet of an
- *     existing connection (-new-inv+trk, that is established or related)
- *     whose ct_mark is K passes.  In zone z the connections that P opened
- *     have their original direction in table 15 and their replies in table
- *     55, those opened toward P the other way round, so table 15 accepts
- *     P's egress ids with -rpl and P's ingress ids with +rpl, table 55 the
- *     opposite;
+ *   - priority 1500, per conjunction id K of P: a packet of an existing
+ *     connection (-new-inv+trk, that is established or related) whose
+ *     ct_mark is K passes.  In zone z the connections that P opened have
+ *     their original direction in table 15 and their replies in table 55,
+ *     those opened toward P the other way round, so table 15 accepts P's
+ *     egress ids with -rpl and P's ingress ids with +rpl, table 55 the
+ *     opposite.  For a rule whose remote is a group, an established packet
+ *     passes only if its remote address (nw_dst in 15, nw_src in 55) is
+ *     still a member: a conjunction (id K | SG_MEMBER_CHECK) of the mark
+ *     and the group's member prefixes, and conj_id -> pass; related
+ *     packets pass on the mark alone (see sg_mark_flows());
  *   - priority 1000, one flow per id K: conj_id=K -> ct(commit,zone=z,
  *     exec(set_field:K->ct_mark)), go to 20 (60): a connection is committed
  *     only when a rule allows it, marked with that rule's id;
  *   - priority 100, the clauses of one conjunction per rule (below);
  *   - priority 1: drop.
  * A rule that is removed or changed loses its id (the id is a function of
- * the rule's text), so the next packets of the connections it allowed carry
- * a stale mark: replies are dropped at once, and packets in the original
- * direction fall through to the rules again and are re-committed with the
- * id of a rule that still allows them, or dropped.  A connection therefore
- * lives exactly as long as some current rule would allow it as new.
+ * the rule's text), and a member removed from a remote group leaves the
+ * member check of the rules that name the group, so the next packets of
+ * the connections they allowed no longer pass at 1500: replies are dropped
+ * at once, and packets in the original direction fall through to the rules
+ * again and are re-committed with the id of a rule that still allows them,
+ * or dropped.  A connection therefore lives exactly as long as some current
+ * rule would allow it as new.  Conjunctions that would put more than
+ * PIPELINE_CONJ_MAX_ACTIONS actions on one flow are spread over the
+ * priorities above 100 (1500) by pipeline_conj_flush().
  *
  * One conjunction per (port, direction, distinct rule), with up to three
  * dimensions, so that the flow count grows with the sum of the remote
@@ -99,6 +107,11 @@ enum {
 /* Conjunction ids are in [1, SG_ID_LIMIT). */
 #define SG_ID_LIMIT 0x80000000u
 
+/* The conjunction that checks the remote address of an existing connection
+ * marked with rule id K has the id K | SG_MEMBER_CHECK (beyond the rule
+ * ids, so the two never collide in a table). */
+#define SG_MEMBER_CHECK 0x80000000u
+
 /* What differs between the egress and the ingress direction. */
 struct sg_dir {
     enum model_sg_direction direction;
@@ -153,7 +166,11 @@ struct sg_ctx {
     struct simap ids;           /* Rule key -> its conjunction id. */
     struct shash members;       /* Remote group id -> owned struct
                                  * sg_members, filled on first use. */
-    struct pipeline_conj_flows conj;    /* The clause flows. */
+    struct pipeline_conj_flows rule_conj;       /* The clause flows of the
+                                                 * rules (SG_PRIO_RULE). */
+    struct pipeline_conj_flows check_conj;      /* The clause flows of the
+                                                 * member checks
+                                                 * (SG_PRIO_MARK). */
 };
 
 /* Returns the security group 'id' and sets '*subnetp' to the subnet that
@@ -478,6 +495,19 @@ sg_protos(const struct model_sg_rule *rule, struct svec *protos)
     }
 }
 
+/* Records rule 'r' of direction 'rule_dir', named "<group>/<direction>/
+ * <rule text>", as an owner of 'flow'. */
+static void
+sg_add_rule_owner(struct sg_ctx *sgc, const struct desired_flow *flow,
+                  const struct sg_rule *r, const struct sg_dir *rule_dir)
+{
+    struct ds rule = DS_EMPTY_INITIALIZER;
+    ds_put_format(&rule, "%s/%s/", r->group_id, rule_dir->name);
+    sg_put_rule_text(&rule, r->rule);
+    pipeline_add_owner(sgc->ctx, flow, DESIRED_OWNER_SG_RULE, ds_cstr(&rule));
+    ds_destroy(&rule);
+}
+
 /* Adds the conjunction of rule 'r' of local port 'pp' in direction 'dir':
  * its clause flows and its conj_id flow. */
 static void
@@ -496,7 +526,7 @@ sg_rule_flows(struct sg_ctx *sgc, const struct pipeline_port *pp,
 
         char *state = xasprintf("ct_state=-rpl-inv+trk,%s=%#"PRIx32,
                                 dir->port_reg, pp->ofport);
-        pipeline_conj_add(&sgc->conj, dir->stage, DESIRED_OWNER_PORT,
+        pipeline_conj_add(&sgc->rule_conj, dir->stage, DESIRED_OWNER_PORT,
                           pp->port->id,
                           dir->sg_table, SG_PRIO_RULE, state, r->id, 1,
                           n_clauses);
@@ -507,7 +537,7 @@ sg_rule_flows(struct sg_ctx *sgc, const struct pipeline_port *pp,
         for (size_t i = 0; i < ARRAY_SIZE(dims); i++) {
             if (dims[i]->n) {
                 for (size_t j = 0; j < dims[i]->n; j++) {
-                    pipeline_conj_add(&sgc->conj, dir->stage,
+                    pipeline_conj_add(&sgc->rule_conj, dir->stage,
                                       DESIRED_OWNER_SECGROUP, r->group_id,
                                       dir->sg_table, SG_PRIO_RULE,
                                       dims[i]->names[j], r->id, clause,
@@ -524,36 +554,75 @@ sg_rule_flows(struct sg_ctx *sgc, const struct pipeline_port *pp,
             "exec(set_field:%#"PRIx32"->ct_mark)),goto_table:%d",
             r->id, pp->zone, r->id, dir->next_table);
 
-        /* The rule, named "<group>/<direction>/<rule text>". */
-        struct ds rule = DS_EMPTY_INITIALIZER;
-        ds_put_format(&rule, "%s/%s/", r->group_id, dir->name);
-        sg_put_rule_text(&rule, r->rule);
-        pipeline_add_owner(sgc->ctx, commit, DESIRED_OWNER_SG_RULE,
-                           ds_cstr(&rule));
-        ds_destroy(&rule);
+        sg_add_rule_owner(sgc, commit, r, dir);
     }
     svec_destroy(&remotes);
     svec_destroy(&protos);
 }
 
-/* Adds the flows of tables 15 / 55 that let the existing connections of
- * local port 'pp' whose mark is one of the ids of 'rules' pass in direction
- * 'dir'; 'reply' says whether they are the replies ("+rpl") or the
- * original direction ("-rpl") of those connections. */
+/* Adds the flows of table 'dir->sg_table' that let the existing
+ * connections of local port 'pp' marked with the id of rule 'r' (a rule of
+ * direction 'rule_dir') pass; 'reply' says whether they are the replies
+ * ("+rpl") or the original direction ("-rpl") of those connections.
+ *
+ * A rule whose remote is a prefix or any has one flow: the mark passes.  A
+ * rule whose remote is a group also checks that the connection's remote
+ * address (the table's remote field, whichever direction the packet goes)
+ * is still one of the group's members: established packets pass through a
+ * conjunction of the mark and the members' prefixes (which the other rules
+ * and ports with that group share), and a connection whose remote has left
+ * the group falls through, to be dropped (replies) or checked against the
+ * rules again (the original direction).  Related packets (ICMP errors,
+ * which may come from a router rather than the remote) pass on the mark
+ * alone. */
 static void
 sg_mark_flows(struct sg_ctx *sgc, const struct pipeline_port *pp,
-              const struct sg_dir *dir, const struct sg_rules *rules,
-              bool reply)
+              const struct sg_dir *dir, const struct sg_rule *r,
+              const struct sg_dir *rule_dir, bool reply)
 {
-    for (size_t i = 0; i < rules->n; i++) {
+    char rpl = reply ? '+' : '-';
+
+    if (r->rule->has_prefix || !r->rule->remote_group_id) {
         pipeline_add_flow(sgc->ctx, dir->stage, DESIRED_OWNER_PORT,
                           pp->port->id, dir->sg_table,
                           SG_PRIO_MARK, "ct_state=-new%crpl-inv+trk,"
                           "%s=%#"PRIx32",ct_mark=%#"PRIx32" "
-                          "actions=goto_table:%d", reply ? '+' : '-',
-                          dir->port_reg, pp->ofport, rules->rules[i].id,
-                          dir->next_table);
+                          "actions=goto_table:%d", rpl,
+                          dir->port_reg, pp->ofport, r->id, dir->next_table);
+        return;
     }
+
+    pipeline_add_flow(sgc->ctx, dir->stage, DESIRED_OWNER_PORT,
+                      pp->port->id, dir->sg_table,
+                      SG_PRIO_MARK, "ct_state=-new+rel%crpl-inv+trk,"
+                      "%s=%#"PRIx32",ct_mark=%#"PRIx32" "
+                      "actions=goto_table:%d", rpl,
+                      dir->port_reg, pp->ofport, r->id, dir->next_table);
+
+    struct svec remotes = SVEC_EMPTY_INITIALIZER;
+    if (sg_remotes(sgc, dir, r->rule, &remotes)) {
+        uint32_t check_id = r->id | SG_MEMBER_CHECK;
+        char *state = xasprintf("ct_state=-new-rel%crpl-inv+trk,"
+                                "%s=%#"PRIx32",ct_mark=%#"PRIx32, rpl,
+                                dir->port_reg, pp->ofport, r->id);
+        pipeline_conj_add(&sgc->check_conj, dir->stage, DESIRED_OWNER_PORT,
+                          pp->port->id, dir->sg_table, SG_PRIO_MARK, state,
+                          check_id, 1, 2);
+        free(state);
+        for (size_t i = 0; i < remotes.n; i++) {
+            pipeline_conj_add(&sgc->check_conj, dir->stage,
+                              DESIRED_OWNER_SECGROUP, r->group_id,
+                              dir->sg_table, SG_PRIO_MARK,
+                              remotes.names[i], check_id, 2, 2);
+        }
+
+        const struct desired_flow *check = pipeline_add_flow(
+            sgc->ctx, dir->stage, DESIRED_OWNER_PORT, pp->port->id,
+            dir->sg_table, SG_PRIO_MARK, "conj_id=%"PRIu32",ip "
+            "actions=goto_table:%d", check_id, dir->next_table);
+        sg_add_rule_owner(sgc, check, r, rule_dir);
+    }
+    svec_destroy(&remotes);
 }
 
 /* Adds the flows of local port 'pp' for both directions. */
@@ -588,8 +657,13 @@ sg_port(struct sg_ctx *sgc, const struct pipeline_port *pp)
                           dir->port_reg, pp->ofport, dir->sg_table,
                           pp->zone);
 
-        sg_mark_flows(sgc, pp, dir, &rules[d], false);
-        sg_mark_flows(sgc, pp, dir, &rules[1 - d], true);
+        for (size_t i = 0; i < rules[d].n; i++) {
+            sg_mark_flows(sgc, pp, dir, &rules[d].rules[i], dir, false);
+        }
+        for (size_t i = 0; i < rules[1 - d].n; i++) {
+            sg_mark_flows(sgc, pp, dir, &rules[1 - d].rules[i],
+                          &sg_dirs[1 - d], true);
+        }
         for (size_t i = 0; i < rules[d].n; i++) {
             sg_rule_flows(sgc, pp, dir, &rules[d].rules[i]);
         }
@@ -607,7 +681,8 @@ pipeline_secgroups(struct pipeline_ctx *ctx)
     struct sg_ctx sgc = { .ctx = ctx };
     simap_init(&sgc.ids);
     shash_init(&sgc.members);
-    pipeline_conj_init(&sgc.conj);
+    pipeline_conj_init(&sgc.rule_conj, SG_PRIO_COMMIT - SG_PRIO_RULE);
+    pipeline_conj_init(&sgc.check_conj, SG_PRIO_INVALID - SG_PRIO_MARK);
 
     sg_assign_ids(&sgc);
 
@@ -627,7 +702,8 @@ pipeline_secgroups(struct pipeline_ctx *ctx)
     for (size_t i = 0; i < ctx->n_ports; i++) {
         sg_port(&sgc, &ctx->ports[i]);
     }
-    pipeline_conj_flush(ctx, &sgc.conj);
+    pipeline_conj_flush(ctx, &sgc.rule_conj);
+    pipeline_conj_flush(ctx, &sgc.check_conj);
 
     struct shash_node *node;
     SHASH_FOR_EACH (node, &sgc.members) {

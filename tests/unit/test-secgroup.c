@@ -7,8 +7,10 @@
 /* Unit tests of the security-group stage (lib/pipeline-secgroup.c) and its
  * helpers: the range-to-masks split, the seed's group, a golden table for
  * tests/fixtures/secgroups.json, the conjunction dimensions and their
- * sharing, flow counts with a large remote group, and the conjunction ids
- * (unique, stable, independent of ofports, gone when their rule changes). */
+ * sharing, flow counts with a large remote group, the conjunction ids
+ * (unique, stable, independent of ofports, gone when their rule changes),
+ * the member check of existing connections, and the bound on the size of
+ * one flow (a 10,000-member group and an address that 800 rules share). */
 
 #include <config.h>
 
@@ -17,9 +19,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "desired.h"
 #include "hash.h"
 #include "openvswitch/dynamic-string.h"
+#include "openvswitch/ofp-flow.h"
+#include "openvswitch/ofpbuf.h"
+#include "openvswitch/ofp-protocol.h"
 #include "pipeline.h"
+#include "pipeline-ctx.h"
 #include "simap.h"
 #include "sset.h"
 #include "suites.h"
@@ -113,14 +120,16 @@ count_sg_flows(const char *text)
             + count_lines_with(text, " table=55, "));
 }
 
-/* Adds to 'ids' the value of every "conj_id=N" of 'text'; returns how many
- * there were (with repetitions). */
+/* Adds to 'ids' the value of every "conj_id=N" of the commit flows of
+ * 'text' (the rule ids); returns how many there were (with
+ * repetitions). */
 static int
 collect_conj_ids(const char *text, struct sset *ids)
 {
+    static const char needle[] = " priority=1000,conj_id=";
     int n = 0;
-    for (const char *p = text; (p = strstr(p, ",conj_id=")); p++) {
-        p += strlen(",conj_id=");
+    for (const char *p = text; (p = strstr(p, needle)); p++) {
+        p += strlen(needle);
         char *id = xmemdup0(p, strspn(p, "0123456789"));
         unsigned long long value = strtoull(id, NULL, 10);
         ck_assert(value >= 1 && value < 0x80000000ull);
@@ -418,7 +427,9 @@ START_TEST(test_secgroups_rules)
                      "actions=ct(table=55,zone=3)");
     ck_assert_int_eq(count_lines_with(f.text, "reg6=0x5 actions=conj"), 0);
     ck_assert_int_eq(count_lines_with(f.text, "reg7=0x5 actions=conj"), 0);
-    ck_assert_int_eq(count_lines_with(f.text, "ct_mark=0x"), 2 * 12);
+    /* A mark flow per id and table (2 * 12), and for the 3 rules from a
+     * group one more each: related packets and the member check apart. */
+    ck_assert_int_eq(count_lines_with(f.text, "ct_mark=0x"), 2 * 12 + 2 * 3);
 
     /* web-1's allowed address pair. */
     test_assert_line(&f, "table=5, priority=100,ip,in_port=3,"
@@ -492,13 +503,20 @@ START_TEST(test_flow_count_large_group)
     int n = large_group_flows(&f, false);
     ck_assert_int_eq(count_lines_with(f.text, "priority=100,ip,nw_src="),
                      1000);
-    ck_assert_msg(n < 1000 + 50, "%d flows", n);
+
+    /* The member check of existing connections: the members again in
+     * table 55 (the original direction) and in table 15 (the replies). */
+    ck_assert_int_eq(count_lines_with(f.text, "table=55, priority=1500,ip,"
+                                      "nw_src="), 1000);
+    ck_assert_int_eq(count_lines_with(f.text, "table=15, priority=1500,ip,"
+                                      "nw_dst="), 1000);
+    ck_assert_msg(n < 3 * 1000 + 50, "%d flows", n);
     pipeline_fixture_destroy(&f);
 
     /* A second rule with the same remote group adds its own few flows,
-     * not another 1000: the remote flows carry both rules' actions. */
+     * not another 3 * 1000: the remote flows carry both rules' actions. */
     int n2 = large_group_flows(&f, true);
-    ck_assert_msg(n2 < n + 10, "%d flows, %d with one rule", n2, n);
+    ck_assert_msg(n2 < n + 15, "%d flows, %d with one rule", n2, n);
     ck_assert_int_eq(count_lines_with(f.text, "priority=100,ip,nw_src="),
                      1000);
     ck_assert_int_eq(count_conj(f.text, "table=55, priority=100,ip,"
@@ -537,7 +555,7 @@ START_TEST(test_conj_ids)
     struct sset ids_b = SSET_INITIALIZER(&ids_b);
     collect_conj_ids(b.text, &ids_b);
     ck_assert(sset_equals(&ids_a, &ids_b));
-    ck_assert_int_eq(count_lines_with(b.text, "ct_mark=0x"), 2 * 12);
+    ck_assert_int_eq(count_lines_with(b.text, "ct_mark=0x"), 2 * 12 + 2 * 3);
     pipeline_fixture_destroy(&b);
 
     /* A port without an ofport yet moves no other port's id. */
@@ -614,6 +632,312 @@ START_TEST(test_changed_rule_loses_its_id)
 }
 END_TEST
 
+/* Returns the secgroups fixture's JSON with app-1 (192.168.10.20) out of
+ * sg-app (its securitygroupIds emptied).  The caller frees the result. */
+static char *
+secgroups_without_app1(void)
+{
+    char *json = test_read_file(SG_FIXTURE);
+    const char *app1 = strstr(json, "\"id\": \"app-1\"");
+    ck_assert(app1 != NULL);
+    const char *ids = strstr(app1, "\"securitygroupIds\": [");
+    const char *end = ids ? strchr(ids, ']') : NULL;
+    ck_assert(end != NULL);
+
+    struct ds changed = DS_EMPTY_INITIALIZER;
+    ds_put_buffer(&changed, json, ids - json);
+    ds_put_cstr(&changed, "\"securitygroupIds\": [");
+    ds_put_cstr(&changed, end);
+    free(json);
+    return ds_steal_cstr(&changed);
+}
+
+START_TEST(test_member_check)
+{
+    struct pipeline_fixture a, b;
+    fixture_secgroups(&a);
+
+    /* web-1's ingress rule "anything from sg-app": an established packet
+     * from a member passes by the conjunction of its mark and the members'
+     * prefixes (nw_src in 55, nw_dst for the replies in 15); a related one
+     * by its mark alone. */
+    uint32_t app1 = expected_id("web-1/ingress/proto=0,ports=any,"
+                                "remote=group:sg-app");
+    uint32_t check = app1 | 0x80000000u;
+    char *flow = xasprintf("table=55, priority=1500,ct_state=-new-rel-rpl"
+                           "-inv+trk,ct_mark=%#"PRIx32",reg7=0x3", app1);
+    assert_conj(a.text, flow, check, 1, 2);
+    free(flow);
+    flow = xasprintf("table=15, priority=1500,ct_state=-new-rel+rpl-inv"
+                     "+trk,ct_mark=%#"PRIx32",reg6=0x3", app1);
+    assert_conj(a.text, flow, check, 1, 2);
+    free(flow);
+    assert_conj(a.text, "table=55, priority=1500,ip,nw_src=192.168.10.20/31",
+                check, 2, 2);
+    assert_conj(a.text, "table=55, priority=1500,ip,nw_src=192.168.20.5",
+                check, 2, 2);
+    assert_conj(a.text, "table=15, priority=1500,ip,nw_dst=192.168.10.20/31",
+                check, 2, 2);
+    char *line = xasprintf("table=55, priority=1500,conj_id=%"PRIu32",ip "
+                           "actions=goto_table:60", check);
+    test_assert_line(&a, line);
+    free(line);
+    line = xasprintf("table=15, priority=1500,conj_id=%"PRIu32",ip "
+                     "actions=goto_table:20", check);
+    test_assert_line(&a, line);
+    free(line);
+    line = xasprintf("table=55, priority=1500,ct_state=-new+rel-rpl-inv+trk,"
+                     "ct_mark=%#"PRIx32",reg7=0x3 actions=goto_table:60",
+                     app1);
+    test_assert_line(&a, line);
+    free(line);
+
+    /* A rule with a prefix keeps its one mark flow, without a check. */
+    uint32_t ssh = expected_id("web-1/ingress/proto=6,ports=22-22,"
+                               "remote=10.0.0.0/8");
+    line = xasprintf("table=55, priority=1500,ct_state=-new-rpl-inv+trk,"
+                     "ct_mark=%#"PRIx32",reg7=0x3 actions=goto_table:60",
+                     ssh);
+    test_assert_line(&a, line);
+    free(line);
+    char *ssh_check = xasprintf("conjunction(%"PRIu32",", ssh | 0x80000000u);
+    ck_assert_int_eq(count_lines_with(a.text, ssh_check), 0);
+    free(ssh_check);
+
+    /* app-1 leaves sg-app: the rule keeps its id (and so the connections
+     * of app-2 and app-3 keep passing), but app-1's address leaves the
+     * member check in both tables, and the rules. */
+    char *json = secgroups_without_app1();
+    pipeline_fixture_init_json(&b, "app-1 removed", json, "10.20.0.1", 1);
+    free(json);
+    secgroups_facts(&b);
+    pipeline_fixture_compute(&b);
+
+    struct sset ids_a = SSET_INITIALIZER(&ids_a);
+    struct sset ids_b = SSET_INITIALIZER(&ids_b);
+    collect_conj_ids(a.text, &ids_a);
+    collect_conj_ids(b.text, &ids_b);
+    ck_assert(sset_equals(&ids_a, &ids_b));
+    sset_destroy(&ids_a);
+    sset_destroy(&ids_b);
+
+    assert_conj(b.text, "table=55, priority=1500,ip,nw_src=192.168.10.21",
+                check, 2, 2);
+    assert_conj(b.text, "table=15, priority=1500,ip,nw_dst=192.168.10.21",
+                check, 2, 2);
+    assert_conj(b.text, "table=55, priority=1500,ip,nw_src=192.168.20.5",
+                check, 2, 2);
+    assert_conj(b.text, "table=55, priority=100,ip,nw_src=192.168.10.21",
+                app1, 2, 2);
+    ck_assert_int_eq(count_lines_with(a.text, "nw_src=192.168.10.20/31"), 2);
+    ck_assert_int_eq(count_lines_with(a.text, "nw_dst=192.168.10.20/31"), 1);
+    ck_assert_int_eq(count_lines_with(b.text, "nw_src=192.168.10.20"), 0);
+    ck_assert_int_eq(count_lines_with(b.text, "nw_dst=192.168.10.20"), 0);
+    pipeline_fixture_destroy(&a);
+    pipeline_fixture_destroy(&b);
+}
+END_TEST
+
+/* The document of the flow-size test: subnet 10.1.0.0/16 with
+ * SIZE_PORTS local ports "l-N" (10.1.255.N) in group sg-l on host
+ * 10.20.0.1, and 10,000 ports of group sg-r on host 10.20.0.2 at every
+ * other address from 10.1.0.10, the first of which (10.1.0.10) is also in
+ * the groups g-0 ... g-(SIZE_SHARED - 1).  sg-l allows ingress TCP
+ * 1000-2000 from sg-r, TCP 3000 + i from 10.1.0.10/32 and TCP 4000 + i
+ * from g-i, for i < SIZE_SHARED: 10.1.0.10 is the remote of
+ * 1 + 2 * SIZE_SHARED rules of every local port.  The same document as
+ * tests/functional/test-secgroup-big.sh writes. */
+#define SIZE_PORTS 8
+#define SIZE_MEMBERS 10000
+#define SIZE_SHARED 400
+
+/* Returns the document described above.  The caller frees the result. */
+static char *
+size_doc(void)
+{
+    struct ds s = DS_EMPTY_INITIALIZER;
+    ds_put_cstr(&s, "{\"code\":0,\"message\":\"\",\"Result\":{\"subnets\":["
+                "{\"id\":\"big\",\"version\":1,\"vpcId\":\"v\","
+                "\"tenantId\":\"t\",\"metadata\":1,\"vni\":1,\"mtu\":1450,"
+                "\"network\":\"10.1.0.0/16\",\"dns\":null,\"routers\":null,"
+                "\"dhcpPort\":null,\"gatewayPorts\":null,\"ports\":[");
+    for (int i = 0; i < SIZE_PORTS; i++) {
+        ds_put_format(&s, "{\"id\":\"l-%d\",\"version\":1,"
+                      "\"fixedip\":\"10.1.255.%d\",\"deviceId\":\"tap-l-%d\","
+                      "\"mac\":\"fa:16:3e:00:00:%02x\","
+                      "\"host\":\"10.20.0.1\",\"type\":0,"
+                      "\"securitygroupIds\":[\"sg-l\"]},", i + 1, i + 1,
+                      i + 1, i + 1);
+    }
+    for (int i = 0; i < SIZE_MEMBERS; i++) {
+        uint32_t ip = 0x0a01000a + 2 * i;
+        ds_put_format(&s, "%s{\"id\":\"m-%d\",\"version\":1,"
+                      "\"fixedip\":\""IP_FMT"\",\"deviceId\":\"\","
+                      "\"mac\":\"fa:16:3e:01:%02x:%02x\","
+                      "\"host\":\"10.20.0.2\",\"type\":0,"
+                      "\"securitygroupIds\":[\"sg-r\"", i ? "," : "", i,
+                      IP_ARGS(htonl(ip)), (i >> 8) & 0xff, i & 0xff);
+        for (int j = 0; !i && j < SIZE_SHARED; j++) {
+            ds_put_format(&s, ",\"g-%d\"", j);
+        }
+        ds_put_cstr(&s, "]}");
+    }
+    ds_put_cstr(&s, "],\"securitygroups\":[{\"id\":\"sg-r\","
+                "\"securitygroupRules\":[]}");
+    for (int j = 0; j < SIZE_SHARED; j++) {
+        ds_put_format(&s, ",{\"id\":\"g-%d\",\"securitygroupRules\":[]}", j);
+    }
+    ds_put_cstr(&s, ",{\"id\":\"sg-l\",\"securitygroupRules\":["
+                "{\"direction\":0,\"type\":0,\"proto\":6,\"ipVersion\":0,"
+                "\"portStart\":1000,\"portEnd\":2000,"
+                "\"remoteGroupId\":\"sg-r\"}");
+    for (int j = 0; j < SIZE_SHARED; j++) {
+        ds_put_format(&s, ",{\"direction\":0,\"type\":0,\"proto\":6,"
+                      "\"ipVersion\":0,\"ipPrefix\":\"10.1.0.10/32\","
+                      "\"portStart\":%d,\"portEnd\":%d}", 3000 + j, 3000 + j);
+        ds_put_format(&s, ",{\"direction\":0,\"type\":0,\"proto\":6,"
+                      "\"ipVersion\":0,\"portStart\":%d,\"portEnd\":%d,"
+                      "\"remoteGroupId\":\"g-%d\"}", 4000 + j, 4000 + j, j);
+    }
+    ds_put_cstr(&s, "]}]}]}}");
+    return ds_steal_cstr(&s);
+}
+
+/* Returns the priority of the flow on line 'line' of a desired table's
+ * text, and sets '*table' to its table. */
+static int
+line_priority(const char *line, int *table)
+{
+    int priority = -1;
+    const char *p = strstr(line, " table=");
+    ck_assert(p && sscanf(p, " table=%d, priority=%d", table, &priority)
+              == 2);
+    return priority;
+}
+
+/* Checks that every conjunction id of 'text' has all its clause flows at
+ * one priority of one table, and returns the number of distinct priorities
+ * that table 55's conjunction() flows use. */
+static int
+check_conj_priorities(const char *text)
+{
+    struct simap priority_of = SIMAP_INITIALIZER(&priority_of);
+    struct sset priorities_55 = SSET_INITIALIZER(&priorities_55);
+    for (const char *line = text; *line; ) {
+        size_t len = strcspn(line, "\n");
+        char *copy = xmemdup0(line, len);
+        const char *conj = strstr(copy, "conjunction(");
+        if (conj) {
+            int table;
+            int priority = line_priority(copy, &table);
+            if (table == 55) {
+                char *name = xasprintf("%d", priority);
+                sset_add(&priorities_55, name);
+                free(name);
+            }
+            for (const char *p = conj; (p = strstr(p, "conjunction("));
+                 p++) {
+                char *key = xasprintf("%d/%.*s", table,
+                                      (int) strcspn(p + 12, ","), p + 12);
+                unsigned int value = table * 65536 + priority;
+                if (!simap_put(&priority_of, key, value)) {
+                    ck_assert_msg(simap_get(&priority_of, key) == value,
+                                  "conjunction %s at two priorities", key);
+                }
+                free(key);
+            }
+        }
+        free(copy);
+        line += len + (line[len] == '\n');
+    }
+    int n = sset_count(&priorities_55);
+    sset_destroy(&priorities_55);
+    simap_destroy(&priority_of);
+    return n;
+}
+
+START_TEST(test_flow_size_bound)
+{
+    struct pipeline_fixture f;
+    char *json = size_doc();
+    pipeline_fixture_init_json(&f, "flow size", json, "10.20.0.1", 1);
+    free(json);
+    for (int i = 0; i < SIZE_PORTS; i++) {
+        char *id = xasprintf("l-%d", i + 1);
+        simap_put(&f.facts.port_ofports, id, 3 + i);
+        simap_put(&f.facts.ct_zones, id, 1 + i);
+        free(id);
+    }
+    simap_put(&f.facts.tunnel_ofports, "10.20.0.2", 100);
+    pipeline_fixture_compute(&f);
+    ck_assert_msg(!f.warnings.n, "%s", f.warnings.names[0]);
+
+    /* Every flow encodes to one OpenFlow 1.3 message. */
+    size_t biggest = 0;
+    const struct desired_flow *flow;
+    HMAP_FOR_EACH (flow, node, &f.table.flows) {
+        struct ofputil_flow_mod fm = {
+            .match = flow->match,
+            .priority = flow->priority,
+            .new_cookie = htonll(flow->cookie),
+            .table_id = flow->table_id,
+            .command = OFPFC_ADD,
+            .buffer_id = UINT32_MAX,
+            .out_port = OFPP_ANY,
+            .out_group = OFPG_ANY,
+            .ofpacts = flow->ofpacts,
+            .ofpacts_len = flow->ofpacts_len,
+        };
+        struct ofpbuf *msg = ofputil_encode_flow_mod(&fm,
+                                                     OFPUTIL_P_OF13_OXM);
+        biggest = MAX(biggest, msg->size);
+        ofpbuf_delete(msg);
+    }
+    ck_assert_msg(biggest <= 65535, "a flow_mod of %"PRIuSIZE" bytes",
+                  biggest);
+
+    /* 10.1.0.10 is the remote of 801 rules of 8 ports, 6408 conjunctions
+     * in table 55 at priority 100 (over 100 KB in one flow): they are
+     * spread over priorities 100, 101, ...; the member check of the 401
+     * group rules (3208) over 1500, 1501, ... */
+    ck_assert_int_eq(count_lines_with(f.text, " table=55, priority=100,ip,"
+                                      "nw_src=10.1.0.10 "), 1);
+    ck_assert_int_ge(count_lines_with(f.text, ",ip,nw_src=10.1.0.10 "), 5);
+    ck_assert_int_eq(count_lines_with(f.text, ",ip,nw_src=10.1.78.30 "), 2);
+    ck_assert_int_ge(count_lines_with(f.text, " table=55, priority=1501,ip,"
+                                      "nw_src=10.1.0.10 "), 1);
+    int n_rule = 0, n_check = 0;
+    for (const char *line = f.text; *line; ) {
+        size_t len = strcspn(line, "\n");
+        char *copy = xmemdup0(line, len);
+        if (strstr(copy, ",ip,nw_src=10.1.0.10 actions=")) {
+            int table;
+            int priority = line_priority(copy, &table);
+            ck_assert_int_eq(table, 55);
+            int n = 0;
+            for (const char *p = copy; (p = strstr(p, "conjunction("));
+                 p++) {
+                n++;
+            }
+            ck_assert_int_le(n, PIPELINE_CONJ_MAX_ACTIONS);
+            *(priority < 1000 ? &n_rule : &n_check) += n;
+        }
+        free(copy);
+        line += len + (line[len] == '\n');
+    }
+    ck_assert_int_eq(n_rule, SIZE_PORTS * (1 + 2 * SIZE_SHARED));
+    ck_assert_int_eq(n_check, SIZE_PORTS * (1 + SIZE_SHARED));
+    ck_assert_int_ge(check_conj_priorities(f.text), 3);
+
+    /* The heavy conjunctions (the rule from sg-r, on 10,000 flows) stay
+     * together at priority 100: the other members' flows are not split,
+     * one flow each with the rule of every port. */
+    ck_assert_int_eq(count_conj(f.text, "table=55, priority=100,ip,"
+                                "nw_src=10.1.78.30"), SIZE_PORTS);
+    pipeline_fixture_destroy(&f);
+}
+END_TEST
+
 Suite *
 test_secgroup_suite(void)
 {
@@ -626,6 +950,8 @@ test_secgroup_suite(void)
     tcase_add_test(tc, test_flow_count_large_group);
     tcase_add_test(tc, test_conj_ids);
     tcase_add_test(tc, test_changed_rule_loses_its_id);
+    tcase_add_test(tc, test_member_check);
+    tcase_add_test(tc, test_flow_size_bound);
     suite_add_tcase(s, tc);
     return s;
 }
