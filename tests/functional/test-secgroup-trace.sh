@@ -60,7 +60,8 @@ rule_mark() {
 MARK_W1_DNS=$(rule_mark 15 udp,tp_dst=53 reg6=0x3)      # web-1 egress
 MARK_W1_SSH=$(rule_mark 55 tcp,tp_dst=22 reg7=0x3)      # web-1 ingress
 MARK_W2_ICMP=$(rule_mark 15 icmp reg6=0x4)              # web-2 egress
-for m in "$MARK_W1_DNS" "$MARK_W1_SSH" "$MARK_W2_ICMP"; do
+MARK_W1_APP=$(rule_mark 55 ip,nw_src=192.168.20.5 reg7=0x3)  # from sg-app
+for m in "$MARK_W1_DNS" "$MARK_W1_SSH" "$MARK_W2_ICMP" "$MARK_W1_APP"; do
     [ "$m" != 0xbad ] || fail "cannot find a rule's conjunction id"
 done
 
@@ -184,6 +185,24 @@ check_drop "est TCP 23 with a stale mark is dropped" \
 check_pass "est TCP 22 with a stale mark that a rule allows is re-marked" \
     "tcp,$FROM_B,$TO_W1,nw_src=10.1.2.3,tp_src=40000,tp_dst=22,ct_mark=0x12345" \
     "trk,est" 3 "ct\(commit,zone=1,mark=$MARK_W1_SSH/0xffffffff\)"
+
+# A rule from a remote group: established traffic passes only while the
+# remote is a member (192.168.10.30 is not, or no longer, in sg-app).
+check_pass "est UDP from member app-1 with the sg-app rule's mark passes" \
+    "udp,$FROM_B,$TO_W1,nw_src=192.168.10.20,udp_src=40000,udp_dst=9999,ct_mark=$MARK_W1_APP" \
+    "trk,est" 3
+check_drop "est UDP from a non-member with the sg-app rule's mark is dropped" \
+    "udp,$FROM_B,$TO_W1,nw_src=192.168.10.30,udp_src=40000,udp_dst=9999,ct_mark=$MARK_W1_APP" \
+    "trk,est"
+check_pass "web-1's reply to member app-1 (rpl, sg-app mark) leaves" \
+    "udp,$FROM_W1,dl_dst=$A1,nw_dst=192.168.10.20,udp_src=9999,udp_dst=40000,ct_mark=$MARK_W1_APP" \
+    "trk,est,rpl" 10
+check_drop "web-1's reply to a non-member (rpl, sg-app mark) is dropped" \
+    "udp,$FROM_W1,dl_dst=$A1,nw_dst=192.168.10.30,udp_src=9999,udp_dst=40000,ct_mark=$MARK_W1_APP" \
+    "trk,est,rpl"
+check_pass "an ICMP error from a router, related to a sg-app connection, passes" \
+    "icmp,$FROM_B,$TO_W1,nw_src=192.168.10.1,ct_mark=$MARK_W1_APP" \
+    "trk,rel" 3
 check_drop "an invalid packet is dropped" \
     "tcp,$FROM_B,$TO_W1,nw_src=10.1.2.3,tp_src=40000,tp_dst=22,ct_mark=$MARK_W1_SSH" \
     "trk,inv"
