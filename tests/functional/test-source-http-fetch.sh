@@ -45,8 +45,9 @@ grep -q "new controller document: 1 subnets, 0 problems" \
     "$SANDBOX/jstack-agent.log"
 http_get "$server/stats" | grep -q "^200 1$"
 
-# The accepted document is cached, byte for byte, in a 0750 directory.
+# The accepted document is cached, byte for byte, in a 0750 directory,
+# with the validators it came with.
 cmp "$SANDBOX/doc.json" "$SANDBOX/state/subnets.json"
 test "$(stat -c %a "$SANDBOX/state")" = 750
-test "$(ls -A "$SANDBOX/state")" = subnets.json
+test "$(ls -A "$SANDBOX/state" | tr '\n' ' ')" = "subnets.json subnets.json.etag "
 echo "document fetched over HTTP and cached"
