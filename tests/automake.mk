@@ -51,7 +51,7 @@ clean-local:
 
 # Everything the tiers run, for "make dist".
 EXTRA_DIST += tests/run-tests.sh tests/lib tests/fixtures tests/golden \
-	tests/functional tests/system tests/fuzz/run-fuzz.sh \
+	tests/functional tests/faults tests/system tests/fuzz/run-fuzz.sh \
 	tests/fuzz/fuzz-model.c tests/fuzz/corpus-model \
 	tests/fuzz/fuzz-dhcp.c tests/fuzz/corpus-dhcp \
 	tests/fuzz/make-corpus-dhcp.py tests/fuzz/fuzz-vr-probe.c \
