@@ -55,7 +55,9 @@ EXTRA_DIST += tests/run-tests.sh tests/lib tests/fixtures tests/golden \
 	tests/fuzz/fuzz-model.c tests/fuzz/corpus-model \
 	tests/fuzz/fuzz-dhcp.c tests/fuzz/corpus-dhcp \
 	tests/fuzz/make-corpus-dhcp.py tests/fuzz/fuzz-vr-probe.c \
-	tests/fuzz/corpus-vr-probe
+	tests/fuzz/corpus-vr-probe tests/fuzz/fuzz-settings.c \
+	tests/fuzz/corpus-settings tests/fuzz/fuzz-metadata.c \
+	tests/fuzz/corpus-metadata
 
 # Two threads reading host snapshots while the main thread replaces them,
 # run under Helgrind by tests/functional/test-snapshot-threads.sh.

@@ -104,7 +104,7 @@ for tier in "${tiers[@]}"; do
         fuzz)
             for script in "$srcdir"/tests/fuzz/run-*.sh; do
                 [ -f "$script" ] || continue
-                run_script fuzz "$script" 400 "$builddir"
+                run_script fuzz "$script" 900 "$builddir"
             done
             ;;
         functional|faults|system)
