@@ -13,14 +13,17 @@
 #include <unistd.h>
 
 #include "compute.h"
+#include "daemon.h"
 #include "desired.h"
 #include "dhcp-handler.h"
 #include "dirs.h"
 #include "document-guard.h"
+#include "flow-explain.h"
 #include "host-publisher.h"
 #include "host-snapshot.h"
 #include "host-state.h"
 #include "host-view.h"
+#include "jsonrpc.h"
 #include "localdb.h"
 #include "metadata-server.h"
 #include "model.h"
@@ -88,6 +91,8 @@ static unixctl_cb_func agent_unixctl_flows_diff;
 static unixctl_cb_func agent_unixctl_sync;
 static unixctl_cb_func agent_unixctl_recompute;
 static unixctl_cb_func agent_unixctl_source_accept;
+static unixctl_cb_func agent_unixctl_flows_explain;
+static unixctl_cb_func agent_unixctl_trace;
 static unixctl_cb_func agent_unixctl_tunnel_list;
 static unixctl_cb_func agent_unixctl_port_list;
 static unixctl_cb_func agent_unixctl_inject_bad_flow;
@@ -139,6 +144,10 @@ agent_create(const struct agent_options *options)
                              agent_unixctl_recompute, agent);
     unixctl_command_register("source/accept", "", 0, 0,
                              agent_unixctl_source_accept, agent);
+    unixctl_command_register("flows/explain", "COOKIE", 1, 1,
+                             agent_unixctl_flows_explain, agent);
+    unixctl_command_register("trace", "FLOW", 1, 1, agent_unixctl_trace,
+                             agent);
     unixctl_command_register("tunnel/list", "", 0, 0,
                              agent_unixctl_tunnel_list, agent);
     unixctl_command_register("port/list", "", 0, 0,
@@ -607,6 +616,113 @@ agent_unixctl_source_accept(struct unixctl_conn *conn, int argc OVS_UNUSED,
         return;
     }
     unixctl_command_reply(conn, "the held document will be applied\n");
+}
+
+/* "flows/explain COOKIE": the stage and the document objects (with their
+ * key fields) that the flows carrying COOKIE (hex 0x... or decimal) belong
+ * to. */
+static void
+agent_unixctl_flows_explain(struct unixctl_conn *conn, int argc OVS_UNUSED,
+                            const char *argv[], void *agent_)
+{
+    struct agent *agent = agent_;
+    char *end;
+    uint64_t cookie = strtoull(argv[1], &end, 0);
+
+    if (!argv[1][0] || *end) {
+        unixctl_command_reply_error(conn, "usage: flows/explain COOKIE "
+                                    "(e.g. 0x6a05...)");
+        return;
+    }
+    struct ds out = DS_EMPTY_INITIALIZER;
+    flow_explain_cookie(compute_desired(agent->compute),
+                        host_state_model(&agent->state), cookie, "", &out);
+    unixctl_command_reply(conn, ds_cstr(&out));
+    ds_destroy(&out);
+}
+
+/* Runs "ofproto/trace" on ovs-vswitchd for 'flow' on the integration
+ * bridge and stores its output in '*outputp'.  Returns NULL or an error
+ * message; either string is the caller's to free. */
+static char *
+agent_ofproto_trace(const struct agent *agent, const char *flow,
+                    char **outputp)
+{
+    *outputp = NULL;
+    char *pidfile = xasprintf("%s/ovs-vswitchd.pid", ovs_rundir());
+    pid_t pid = read_pidfile(pidfile);
+    free(pidfile);
+    if (pid <= 0) {
+        return xstrdup("ovs-vswitchd is not running");
+    }
+
+    char *path = xasprintf("%s/ovs-vswitchd.%ld.ctl", ovs_rundir(),
+                           (long int) pid);
+    struct jsonrpc *client;
+    int error = unixctl_client_create(path, &client);
+    if (error) {
+        char *message = xasprintf("%s: %s", path, ovs_strerror(error));
+        free(path);
+        return message;
+    }
+    free(path);
+
+    char *args[] = { agent->settings.bridge, CONST_CAST(char *, flow) };
+    char *result = NULL, *err = NULL;
+    error = unixctl_client_transact(client, "ofproto/trace",
+                                    ARRAY_SIZE(args), args, &result, &err);
+    jsonrpc_close(client);
+    if (error) {
+        free(result);
+        free(err);
+        return xasprintf("ofproto/trace: %s", ovs_strerror(error));
+    } else if (err) {
+        free(result);
+        return err;
+    }
+    *outputp = result;
+    return NULL;
+}
+
+/* "trace FLOW": ofproto/trace of FLOW on the integration bridge, each flow
+ * it hits followed by what its cookie stands for. */
+static void
+agent_unixctl_trace(struct unixctl_conn *conn, int argc OVS_UNUSED,
+                    const char *argv[], void *agent_)
+{
+    struct agent *agent = agent_;
+
+    if (!agent->settings_ok) {
+        unixctl_command_reply_error(conn, "settings incomplete");
+        return;
+    }
+    char *trace;
+    char *error = agent_ofproto_trace(agent, argv[1], &trace);
+    if (error) {
+        unixctl_command_reply_error(conn, error);
+        free(error);
+        return;
+    }
+
+    struct ds out = DS_EMPTY_INITIALIZER;
+    char *save_ptr = NULL;
+    for (char *line = strtok_r(trace, "\n", &save_ptr); line;
+         line = strtok_r(NULL, "\n", &save_ptr)) {
+        ds_put_format(&out, "%s\n", line);
+        const char *cookie_text = strstr(line, "cookie 0x");
+        if (cookie_text) {
+            uint64_t cookie = strtoull(cookie_text + 7, NULL, 16);
+            int indent = strspn(line, " ") + 4;
+            char *prefix = xasprintf("%*s", indent, "");
+            flow_explain_cookie(compute_desired(agent->compute),
+                                host_state_model(&agent->state), cookie,
+                                prefix, &out);
+            free(prefix);
+        }
+    }
+    free(trace);
+    unixctl_command_reply(conn, ds_cstr(&out));
+    ds_destroy(&out);
 }
 
 /* "recompute": computes the desired state again from scratch. */

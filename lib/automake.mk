@@ -25,6 +25,8 @@ lib_libjstack_a_SOURCES = \
 	lib/host-view.c \
 	lib/host-snapshot.c \
 	lib/host-snapshot.h \
+	lib/flow-explain.c \
+	lib/flow-explain.h \
 	lib/host-state.c \
 	lib/host-state.h \
 	lib/ids.c \
