@@ -4,6 +4,8 @@ noinst_LIBRARIES += agent/libjstack-agent.a
 agent_libjstack_agent_a_SOURCES = \
 	agent/agent.c \
 	agent/agent.h \
+	agent/cache-writer.c \
+	agent/cache-writer.h \
 	agent/compute.c \
 	agent/compute.h \
 	agent/dhcp-handler.c \

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "coverage.h"
+#include "cache-writer.h"
 #include "http-client.h"
 #include "model.h"
 #include "settings.h"
@@ -74,6 +75,8 @@ struct source {
     char *state_dir;            /* Owned: where the cache lives. */
     char *cache_error;          /* Owned: why the last document could not
                                  * be cached, NULL if it was. */
+    struct cache_writer *cache_writer;  /* Owned: writes the cache in a
+                                         * thread of its own. */
     char *cache_path;           /* Owned: <state_dir>/subnets.json. */
 
     /* The transfer. */
@@ -156,6 +159,8 @@ source_create(const char *state_dir, const struct source_options *options)
     source->key_file = xstrdup("");
     source->state_dir = xstrdup(state_dir);
     source->cache_path = xasprintf("%s/%s", state_dir, SOURCE_CACHE_NAME);
+    source->cache_writer = cache_writer_create(source->state_dir,
+                                               source->cache_path);
     source->last_success = LLONG_MIN;
 
     source_set_options(source, options);
@@ -185,6 +190,7 @@ source_destroy(struct source *source)
     if (source) {
         source_abort_request(source);
         http_client_destroy(source->http);
+        cache_writer_destroy(source->cache_writer);
         ds_destroy(&source->body);
         model_unref(source->model);
         free(source->url);
@@ -382,71 +388,6 @@ source_load_cache(struct source *source)
     free(text);
 }
 
-/* Writes 'length' bytes of 'text' to 'fd'; fsyncs and closes it.  Returns
- * 0 or an errno value. */
-static int
-source_write_fd(int fd, const char *text, size_t length)
-{
-    size_t n_written;
-    int error = write_fully(fd, text, length, &n_written);
-    if (!error && fsync(fd)) {
-        error = errno;
-    }
-    if (close(fd) && !error) {
-        error = errno;
-    }
-    return error;
-}
-
-/* Replaces the state file 'path' by 'length' bytes of 'text', atomically:
- * a crash leaves either the old or the new file.  Creates the state
- * directory (mode 0750) if it is missing.  Returns NULL or an error message
- * that the caller must free. */
-static char *
-source_write_state_file(const struct source *source, const char *path,
-                        const char *text, size_t length)
-{
-    if (mkdir(source->state_dir, 0750) && errno != EEXIST) {
-        return xasprintf("cannot create %s (%s)", source->state_dir,
-                         ovs_strerror(errno));
-    }
-
-    char *tmp_path = xasprintf("%s.XXXXXX", path);
-    int fd = mkstemp(tmp_path);
-    if (fd < 0) {
-        char *message = xasprintf("cannot create a file beside %s (%s)",
-                                  path, ovs_strerror(errno));
-        free(tmp_path);
-        return message;
-    }
-
-    int error = source_write_fd(fd, text, length);
-    if (!error && rename(tmp_path, path)) {
-        error = errno;
-    }
-    if (error) {
-        char *message = xasprintf("cannot write %s (%s)", path,
-                                  ovs_strerror(error));
-        unlink(tmp_path);
-        free(tmp_path);
-        return message;
-    }
-    free(tmp_path);
-
-    /* Makes the rename itself durable. */
-    int dir_fd = open(source->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dir_fd < 0 || fsync(dir_fd)) {
-        error = errno;
-    }
-    if (dir_fd >= 0) {
-        close(dir_fd);
-    }
-    return (error
-            ? xasprintf("cannot sync %s (%s)", source->state_dir,
-                        ovs_strerror(error))
-            : NULL);
-}
-
 /* Stores in 'hex' the SHA-1 of the current URL, in hex. */
 static void
 source_url_digest(const struct source *source,
@@ -457,35 +398,49 @@ source_url_digest(const struct source *source,
     sha1_to_hex(digest, hex);
 }
 
-/* Caches the accepted document, 'length' bytes of 'text' whose SHA-1 is
- * 'digest', and then the validators (ETag, Last-Modified) it came with, in
- * <cache>.etag as "<SHA-1 of the document>\n<SHA-1 of the URL>\n<ETag>\n
- * <Last-Modified>\n", so that a restart asks the same controller
- * conditionally and an unchanged document costs a 304.  (The URL's digest,
- * not the URL: it may carry a password.)  Returns NULL or an error message that the caller
- * must free. */
-static char *
-source_write_cache(const struct source *source, const char *text,
-                   size_t length, const uint8_t digest[SHA1_DIGEST_SIZE])
+/* Hands the accepted document, 'length' bytes of 'text' whose SHA-1 is
+ * 'digest', to the cache writer, with the validators (ETag, Last-Modified)
+ * it came with for <cache>.etag: "<SHA-1 of the document>\n<SHA-1 of the
+ * URL>\n<ETag>\n<Last-Modified>\n", so that a restart asks the same
+ * controller conditionally and an unchanged document costs a 304.  (The
+ * URL's digest, not the URL: it may carry a password.) */
+static void
+source_write_cache(struct source *source, const char *text, size_t length,
+                   const uint8_t digest[SHA1_DIGEST_SIZE])
 {
-    char *error = source_write_state_file(source, source->cache_path, text,
-                                          length);
-    if (!error) {
-        char hex[SHA1_HEX_DIGEST_LEN + 1];
-        char url_hex[SHA1_HEX_DIGEST_LEN + 1];
-        sha1_to_hex(digest, hex);
-        source_url_digest(source, url_hex);
-        char *validators = xasprintf("%s\n%s\n%s\n%s\n", hex, url_hex,
-                                     source->etag ? source->etag : "",
-                                     (source->last_modified
-                                      ? source->last_modified : ""));
-        char *path = xasprintf("%s.etag", source->cache_path);
-        error = source_write_state_file(source, path, validators,
-                                        strlen(validators));
-        free(path);
-        free(validators);
+    char hex[SHA1_HEX_DIGEST_LEN + 1];
+    char url_hex[SHA1_HEX_DIGEST_LEN + 1];
+    sha1_to_hex(digest, hex);
+    source_url_digest(source, url_hex);
+    char *validators = xasprintf("%s\n%s\n%s\n%s\n", hex, url_hex,
+                                 source->etag ? source->etag : "",
+                                 (source->last_modified
+                                  ? source->last_modified : ""));
+    cache_writer_submit(source->cache_writer, xmemdup(text, length), length,
+                        validators);
+}
+
+/* Logs how the last cache write went, once per change of its outcome. */
+static void
+source_run_cache(struct source *source)
+{
+    char *error;
+    if (!cache_writer_take_result(source->cache_writer, &error)) {
+        return;
     }
-    return error;
+    if (!nullable_string_is_equal(error, source->cache_error)) {
+        if (error) {
+            VLOG_ERR("%s: the document is not cached: %s; the agent works "
+                     "without its cache (a restart with the controller "
+                     "down cannot program the bridge)", source->cache_path,
+                     error);
+        } else if (source->cache_error) {
+            VLOG_INFO("%s: the document is cached again",
+                      source->cache_path);
+        }
+    }
+    free(source->cache_error);
+    source->cache_error = error;
 }
 
 /* Loads the validators saved with the cached document whose SHA-1 is
@@ -659,20 +614,7 @@ source_handle_document(struct source *source, const char *etag,
     source_replace_model(source, model, digest);
     source->rejected = false;
 
-    char *save_error = source_write_cache(source, text, length, digest);
-    if (!nullable_string_is_equal(save_error, source->cache_error)) {
-        if (save_error) {
-            VLOG_ERR("%s: the document is not cached: %s; the agent works "
-                     "without its cache (a restart with the controller "
-                     "down cannot program the bridge)", source->cache_path,
-                     save_error);
-        } else {
-            VLOG_INFO("%s: the document is cached again",
-                      source->cache_path);
-        }
-    }
-    free(source->cache_error);
-    source->cache_error = save_error;
+    source_write_cache(source, text, length, digest);
 }
 
 /* Returns a copy of the value of response header 'name' of 'easy', or
@@ -830,6 +772,7 @@ source_run(struct source *source)
         source_start_request(source);
     }
     http_client_run(source->http);
+    source_run_cache(source);
 }
 
 /* Arranges for poll_block() to wake up when source_run() has work: when
@@ -841,6 +784,7 @@ source_wait(struct source *source)
         poll_timer_wait_until(source->next_request);
     }
     http_client_wait(source->http);
+    cache_writer_wait(source->cache_writer);
 }
 
 /* Appends how long ago 'when' (a time_msec() value) was, e.g. "(1.5 s

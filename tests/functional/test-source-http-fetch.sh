@@ -46,7 +46,8 @@ grep -q "new controller document: 1 subnets, 0 problems" \
 http_get "$server/stats" | grep -q "^200 1$"
 
 # The accepted document is cached, byte for byte, in a 0750 directory,
-# with the validators it came with.
+# with the validators it came with (written by a thread of its own).
+sandbox_wait_for test -s "$SANDBOX/state/subnets.json.etag"
 cmp "$SANDBOX/doc.json" "$SANDBOX/state/subnets.json"
 test "$(stat -c %a "$SANDBOX/state")" = 750
 test "$(ls -A "$SANDBOX/state" | tr '\n' ' ')" = "subnets.json subnets.json.etag "
