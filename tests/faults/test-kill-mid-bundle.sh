@@ -1,6 +1,6 @@
 #!/bin/bash
-# kill -9 of the agent in the middle of a large bundle (a 10,000-port
-# document, about 19,000 flows for this host), then a new start: the bridge
+# kill -9 of the agent in the middle of a large bundle (a 50,000-port
+# document, about 98,000 flows for this host), then a new start: the bridge
 # shows either everything before the bundle or everything after it, never
 # a part (OpenFlow bundles are atomic); the new agent reads the bridge,
 # sends only what is missing, and ends with flows/diff empty.
@@ -10,11 +10,11 @@ set -eu
 sandbox_create
 sandbox_start_ovs br0
 args=()
-for ((i = 0; i < 10000; i += 50)); do
+for ((i = 0; i < 50000; i += 50)); do
     args+=(-- add-port br0 "vm$i" -- set Interface "vm$i" type=dummy)
 done
 ovs-vsctl "${args[@]}"
-python3 "$SRCDIR/tests/lib/synth-document.py" 10000 "$SANDBOX/subnets.json"
+python3 "$SRCDIR/tests/lib/synth-document.py" 50000 "$SANDBOX/subnets.json"
 ovs-vsctl set Open_vSwitch . external_ids:jstack-encap-ip=10.20.0.1 \
     external_ids:jstack-controller="file://$SANDBOX/subnets.json"
 
@@ -40,7 +40,7 @@ test "$n" = "$n_later"
 
 # The full state, from a second agent that finishes the job.
 sandbox_start_agent
-SANDBOX_TIMEOUT=120 sandbox_wait_synced
+SANDBOX_TIMEOUT=240 sandbox_wait_synced
 full=$(count_flows)
 mods=$(agent_counter 'flow_mods sent')
 echo "after the restart: $full flows, the new agent sent $mods flow_mods"
