@@ -16,6 +16,7 @@
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/vlog.h"
 #include "pipeline.h"
+#include "pipeline-state.h"
 #include "sset.h"
 #include "svec.h"
 #include "timeval.h"

@@ -7,6 +7,8 @@ lib_libjstack_a_SOURCES = \
 	lib/dhcp.h \
 	lib/pipeline.c \
 	lib/pipeline.h \
+	lib/pipeline-state.c \
+	lib/pipeline-state.h \
 	lib/pipeline-ctx.c \
 	lib/pipeline-ctx.h \
 	lib/pipeline-stages.h \

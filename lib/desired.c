@@ -138,6 +138,17 @@ desired_table_clear(struct desired_table *t)
     }
 }
 
+/* Exchanges the contents of 'a' and 'b'. */
+void
+desired_table_swap(struct desired_table *a, struct desired_table *b)
+{
+    hmap_swap(&a->flows, &b->flows);
+    hmap_swap(&a->groups, &b->groups);
+    hmap_swap(&a->meters, &b->meters);
+    hmap_swap(&a->owners, &b->owners);
+    hmap_swap(&a->cookies, &b->cookies);
+}
+
 /* Frees everything 't' owns. */
 void
 desired_table_destroy(struct desired_table *t)
@@ -203,7 +214,7 @@ desired_flow_actions_equal(const struct desired_flow *a,
  *
  * Returns NULL on success, including when the same flow (same identity and
  * same actions) is already there, in which case the first one's cookie
- * stays.  Returns a malloc()ed error message, and leaves 't' unchanged, when
+ * stays and the flow counts one more reference.  Returns a malloc()ed error message, and leaves 't' unchanged, when
  * the text does not parse, cannot be expressed in OpenFlow 1.3, or a flow
  * with the same identity but other actions exists. */
 char *
@@ -241,6 +252,7 @@ desired_table_add_flow(struct desired_table *t, uint8_t table_id,
     f->match = fm.match;        /* Takes ownership. */
     f->ofpacts = fm.ofpacts;    /* Takes ownership. */
     f->ofpacts_len = fm.ofpacts_len;
+    f->n_refs = 1;
 
     struct desired_flow *old = desired_table_find_flow(t, table_id, priority,
                                                        &f->match);
@@ -254,8 +266,11 @@ desired_table_add_flow(struct desired_table *t, uint8_t table_id,
         }
         desired_flow_destroy(f);
         free(text);
-        if (flowp && !msg) {
-            *flowp = old;
+        if (!msg) {
+            old->n_refs++;
+            if (flowp) {
+                *flowp = old;
+            }
         }
         return msg;
     }
@@ -309,8 +324,10 @@ desired_table_explain_cookie(const struct desired_table *t, uint64_t cookie)
 /* Records in 't''s owner index that the object of 'kind' named 'id' owns
  * (or shares) flow 'f' of 't'.  An owner that adds the same flow twice in
  * a row (identical flows from two places of one stage) has it listed
- * once. */
-void
+ * once.  Returns true if 'f' was added to the owner's list, false if it
+ * was already last there (then desired_table_remove_owner() must not be
+ * called for this call). */
+bool
 desired_table_add_owner(struct desired_table *t, const struct desired_flow *f,
                         enum desired_owner_kind kind, const char *id)
 {
@@ -324,7 +341,7 @@ desired_table_add_owner(struct desired_table *t, const struct desired_flow *f,
         hmap_insert(&t->owners, &o->node, desired_owner_hash(kind, id));
     }
     if (o->n_flows && o->flows[o->n_flows - 1] == f) {
-        return;
+        return false;
     }
     if (o->n_flows >= o->allocated_flows) {
         o->flows = x2nrealloc(o->flows, &o->allocated_flows,
@@ -342,7 +359,7 @@ desired_table_add_owner(struct desired_table *t, const struct desired_flow *f,
     }
     for (size_t i = 0; i < c->n_owners; i++) {
         if (c->owners[i] == o) {
-            return;
+            return true;
         }
     }
     if (c->n_owners >= c->allocated_owners) {
@@ -350,6 +367,74 @@ desired_table_add_owner(struct desired_table *t, const struct desired_flow *f,
                                sizeof *c->owners);
     }
     c->owners[c->n_owners++] = o;
+    return true;
+}
+
+/* Undoes one desired_table_add_owner() of 'f' by the object of 'kind' named
+ * 'id' that returned true: 'f' leaves that owner's list (its last
+ * occurrence), the owner leaves the index when it owns nothing more, and
+ * the cookie index forgets the owner for 'f''s cookie when none of its
+ * flows carries that cookie any more. */
+void
+desired_table_remove_owner(struct desired_table *t,
+                           const struct desired_flow *f,
+                           enum desired_owner_kind kind, const char *id)
+{
+    struct desired_owner *o = CONST_CAST(struct desired_owner *,
+                                         desired_table_find_owner(t, kind,
+                                                                  id));
+    ovs_assert(o);
+
+    size_t i = o->n_flows;
+    while (i > 0 && o->flows[i - 1] != f) {
+        i--;
+    }
+    ovs_assert(i > 0);
+    memmove(&o->flows[i - 1], &o->flows[i],
+            (o->n_flows - i) * sizeof *o->flows);
+    o->n_flows--;
+
+    bool cookie_still_owned = false;
+    for (size_t j = 0; j < o->n_flows && !cookie_still_owned; j++) {
+        cookie_still_owned = o->flows[j]->cookie == f->cookie;
+    }
+    if (!cookie_still_owned) {
+        struct desired_cookie_owners *c = CONST_CAST(
+            struct desired_cookie_owners *,
+            desired_table_explain_cookie(t, f->cookie));
+        for (size_t j = 0; c && j < c->n_owners; j++) {
+            if (c->owners[j] == o) {
+                c->owners[j] = c->owners[--c->n_owners];
+                break;
+            }
+        }
+        if (c && !c->n_owners) {
+            hmap_remove(&t->cookies, &c->node);
+            free(c->owners);
+            free(c);
+        }
+    }
+    if (!o->n_flows) {
+        hmap_remove(&t->owners, &o->node);
+        free(o->id);
+        free(o->flows);
+        free(o);
+    }
+}
+
+/* Drops one reference to flow 'f' of 't' (see struct desired_flow), and
+ * removes and frees it with the last.  The caller has already removed the
+ * owners it recorded for this reference. */
+void
+desired_table_unref_flow(struct desired_table *t,
+                         const struct desired_flow *f_)
+{
+    struct desired_flow *f = CONST_CAST(struct desired_flow *, f_);
+    ovs_assert(f->n_refs > 0);
+    if (!--f->n_refs) {
+        hmap_remove(&t->flows, &f->node);
+        desired_flow_destroy(f);
+    }
 }
 
 /* Appends to 's' the canonical spec of group 'gm' for OpenFlow 1.3: what
@@ -396,7 +481,7 @@ desired_format_meter_spec(struct ds *s, const struct ofputil_meter_config *mc)
 /* Adds group 'group_id' with 'spec' (e.g. "type=select,bucket=..." as
  * "ovs-ofctl add-group" takes it after "group_id=N,") to 't', stored in
  * canonical form.  Returns NULL on success or when the same group is already
- * there, otherwise a malloc()ed error message. */
+ * there (it then counts one more reference), otherwise a malloc()ed error message. */
 char *
 desired_table_add_group(struct desired_table *t, uint32_t group_id,
                         const char *spec)
@@ -428,6 +513,8 @@ desired_table_add_group(struct desired_table *t, uint32_t group_id,
         } else if (strcmp(g->spec, ds_cstr(&canon))) {
             msg = xasprintf("%s: conflicts with group_id=%"PRIu32",%s",
                             text, group_id, g->spec);
+        } else {
+            CONST_CAST(struct desired_group *, g)->n_refs++;
         }
     }
     ds_destroy(&canon);
@@ -437,8 +524,8 @@ desired_table_add_group(struct desired_table *t, uint32_t group_id,
 
 /* Adds meter 'meter_id' with 'spec' (e.g. "kbps burst bands=type=drop
  * rate=10000 burst_size=1000") to 't', stored in canonical form.  Returns
- * NULL on success or when the same meter is already there, otherwise a
- * malloc()ed error message. */
+ * NULL on success or when the same meter is already there (it then counts
+ * one more reference), otherwise a malloc()ed error message. */
 char *
 desired_table_add_meter(struct desired_table *t, uint32_t meter_id,
                         const char *spec)
@@ -469,6 +556,8 @@ desired_table_add_meter(struct desired_table *t, uint32_t meter_id,
         } else if (strcmp(m->spec, ds_cstr(&canon))) {
             msg = xasprintf("%s: conflicts with meter=%"PRIu32" %s",
                             text, meter_id, m->spec);
+        } else {
+            CONST_CAST(struct desired_meter *, m)->n_refs++;
         }
     }
     ds_destroy(&canon);
@@ -599,6 +688,7 @@ desired_flow_clone(const struct desired_flow *f)
     minimatch_clone(&clone->match, &f->match);
     clone->ofpacts = xmemdup(f->ofpacts, f->ofpacts_len);
     clone->ofpacts_len = f->ofpacts_len;
+    clone->n_refs = 1;
     return clone;
 }
 
@@ -666,6 +756,7 @@ desired_table_set_group(struct desired_table *t, uint32_t group_id,
         g = xmalloc(sizeof *g);
         g->group_id = group_id;
         g->spec = NULL;
+        g->n_refs = 1;
         hmap_insert(&t->groups, &g->node, hash_int(group_id, 0));
     }
     free(g->spec);
@@ -713,6 +804,7 @@ desired_table_set_meter(struct desired_table *t, uint32_t meter_id,
         m = xmalloc(sizeof *m);
         m->meter_id = meter_id;
         m->spec = NULL;
+        m->n_refs = 1;
         hmap_insert(&t->meters, &m->node, hash_int(meter_id, 0));
     }
     free(m->spec);
@@ -730,5 +822,33 @@ desired_table_remove_meter(struct desired_table *t, uint32_t meter_id)
         hmap_remove(&t->meters, &m->node);
         free(m->spec);
         free(m);
+    }
+}
+
+/* Drops one reference to group 'group_id' of 't', which must be there, and
+ * removes it with the last. */
+void
+desired_table_unref_group(struct desired_table *t, uint32_t group_id)
+{
+    struct desired_group *g = CONST_CAST(struct desired_group *,
+                                         desired_table_find_group(t,
+                                                                  group_id));
+    ovs_assert(g && g->n_refs > 0);
+    if (!--g->n_refs) {
+        desired_table_remove_group(t, group_id);
+    }
+}
+
+/* Drops one reference to meter 'meter_id' of 't', which must be there, and
+ * removes it with the last. */
+void
+desired_table_unref_meter(struct desired_table *t, uint32_t meter_id)
+{
+    struct desired_meter *m = CONST_CAST(struct desired_meter *,
+                                         desired_table_find_meter(t,
+                                                                  meter_id));
+    ovs_assert(m && m->n_refs > 0);
+    if (!--m->n_refs) {
+        desired_table_remove_meter(t, meter_id);
     }
 }

@@ -83,6 +83,11 @@ struct desired_flow {
     struct minimatch match;     /* Owned. */
     struct ofpact *ofpacts;     /* Owned. */
     size_t ofpacts_len;
+    unsigned int n_refs;        /* In a desired table: how many times the
+                                 * pipeline added this flow (identical flows
+                                 * from several objects); it leaves the table
+                                 * with the last desired_table_unref_flow().
+                                 * Unused in the installed mirror. */
 };
 
 /* One group (select over VR tunnels, or a subnet's flood group). */
@@ -92,6 +97,7 @@ struct desired_group {
     char *spec;                 /* Owned: canonical text as printed by
                                  * "ovs-ofctl -O OpenFlow13 dump-groups",
                                  * without "group_id=N,". */
+    unsigned int n_refs;        /* As in struct desired_flow. */
 };
 
 /* One meter (a port's rate limit). */
@@ -101,6 +107,7 @@ struct desired_meter {
     char *spec;                 /* Owned: canonical text as printed by
                                  * "ovs-ofctl -O OpenFlow13 dump-meters",
                                  * without "meter=N ". */
+    unsigned int n_refs;        /* As in struct desired_flow. */
 };
 
 /* One object that owns flows of a desired table, in its owner index. */
@@ -141,15 +148,23 @@ struct desired_table {
 void desired_table_init(struct desired_table *);
 void desired_table_destroy(struct desired_table *);
 void desired_table_clear(struct desired_table *);
+void desired_table_swap(struct desired_table *, struct desired_table *);
 
 char *desired_table_add_flow(struct desired_table *, uint8_t table_id,
                              uint16_t priority, uint64_t cookie,
                              const char *match, const char *actions,
                              const struct desired_flow **flowp)
     OVS_WARN_UNUSED_RESULT;
-void desired_table_add_owner(struct desired_table *,
+bool desired_table_add_owner(struct desired_table *,
                              const struct desired_flow *,
                              enum desired_owner_kind, const char *id);
+void desired_table_remove_owner(struct desired_table *,
+                                const struct desired_flow *,
+                                enum desired_owner_kind, const char *id);
+void desired_table_unref_flow(struct desired_table *,
+                              const struct desired_flow *);
+void desired_table_unref_group(struct desired_table *, uint32_t group_id);
+void desired_table_unref_meter(struct desired_table *, uint32_t meter_id);
 const struct desired_owner *desired_table_find_owner(
     const struct desired_table *, enum desired_owner_kind, const char *id);
 const struct desired_cookie_owners *desired_table_explain_cookie(

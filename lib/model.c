@@ -1097,6 +1097,7 @@ subnet_parse(struct checker *c, const struct json *json, const char *id,
         subnet_destroy(s);
         return NULL;
     }
+    s->digest = json_hash(json, 0);
     return s;
 }
 

@@ -117,6 +117,10 @@ struct model_subnet {
     enum model_network_type network_type;
     char *physical_network;     /* Owned, NULL for vxlan. */
     uint16_t segmentation_id;   /* VLAN id for MODEL_NET_VLAN, else 0. */
+    uint64_t digest;            /* A hash of the subnet's whole text: equal
+                                 * subnets have equal digests, and the
+                                 * incremental pipeline computes again only
+                                 * the subnets whose digest changed. */
 };
 
 /* A whole document.  Subnets keep document order.  Reference-counted:

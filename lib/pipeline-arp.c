@@ -64,8 +64,10 @@ pipeline_arp(struct pipeline_ctx *ctx)
         }
     }
 
-    pipeline_add_flow(ctx, DESIRED_STAGE_ARP, DESIRED_OWNER_HOST, "",
-                      PIPELINE_T_ARP,
-                      ARP_PRIO_DEFAULT, "arp actions=goto_table:%d",
-                      PIPELINE_T_L3);
+    if (ctx->host_scope) {
+        pipeline_add_flow(ctx, DESIRED_STAGE_ARP, DESIRED_OWNER_HOST, "",
+                          PIPELINE_T_ARP,
+                          ARP_PRIO_DEFAULT, "arp actions=goto_table:%d",
+                          PIPELINE_T_L3);
+    }
 }

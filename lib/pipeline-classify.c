@@ -102,6 +102,9 @@ pipeline_classify(struct pipeline_ctx *ctx)
         classify_port(ctx, &ctx->ports[i]);
     }
 
+    if (!ctx->host_scope) {
+        return;
+    }
     if (ctx->facts->metadata_ofport) {
         pipeline_add_flow(ctx, DESIRED_STAGE_CLASSIFY, DESIRED_OWNER_HOST, "",
                           PIPELINE_T_CLASSIFY, CLASSIFY_PRIO_PORT,

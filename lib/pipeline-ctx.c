@@ -22,8 +22,107 @@
 #include "host-view.h"
 #include "model.h"
 #include "openvswitch/dynamic-string.h"
+#include "sset.h"
 #include "openvswitch/util.h"
 #include "util.h"
+
+/* One addition to a desired table, in a struct pipeline_log. */
+struct pipeline_log_entry {
+    enum {
+        PIPELINE_LOG_FLOW,      /* A reference to 'flow'. */
+        PIPELINE_LOG_OWNER,     /* 'flow' recorded for owner 'kind',
+                                 * 'owner_id'. */
+        PIPELINE_LOG_GROUP,     /* A reference to group 'id'. */
+        PIPELINE_LOG_METER,     /* A reference to meter 'id'. */
+        PIPELINE_LOG_CONJ,      /* Actions added to 'conj' by 'unit'. */
+    } type;
+    const struct desired_flow *flow;    /* In the desired table. */
+    enum desired_owner_kind kind;
+    char *owner_id;             /* Owned. */
+    uint32_t id;
+    struct pipeline_conj_flow *conj;    /* In a pipeline_conj_flows. */
+    const void *unit;
+};
+
+/* Initializes 'log' as empty. */
+void
+pipeline_log_init(struct pipeline_log *log)
+{
+    log->entries = NULL;
+    log->n = 0;
+    log->allocated = 0;
+}
+
+/* Frees what 'log' owns, without undoing anything. */
+void
+pipeline_log_destroy(struct pipeline_log *log)
+{
+    for (size_t i = 0; i < log->n; i++) {
+        free(log->entries[i].owner_id);
+    }
+    free(log->entries);
+    pipeline_log_init(log);
+}
+
+/* Appends a new zeroed entry of 'type' to 'log' and returns it. */
+static struct pipeline_log_entry *
+pipeline_log_append(struct pipeline_log *log, int type)
+{
+    if (log->n >= log->allocated) {
+        log->entries = x2nrealloc(log->entries, &log->allocated,
+                                  sizeof *log->entries);
+    }
+    struct pipeline_log_entry *e = &log->entries[log->n++];
+    memset(e, 0, sizeof *e);
+    e->type = type;
+    return e;
+}
+
+static void pipeline_conj_remove_unit(struct pipeline_conj_flow *,
+                                      const void *unit);
+
+/* Records in 'log' that 'unit' added actions to 'conj' (once). */
+static void
+pipeline_log_add_conj(struct pipeline_log *log,
+                      struct pipeline_conj_flow *conj)
+{
+    for (size_t i = log->n; i > 0 && i + 8 > log->n; i--) {
+        if (log->entries[i - 1].conj == conj) {
+            return;
+        }
+    }
+    pipeline_log_append(log, PIPELINE_LOG_CONJ)->conj = conj;
+}
+
+/* Takes back from 'table' everything recorded in 'log', the last addition
+ * first, and empties 'log'.  Conjunction actions are taken back from their
+ * collections (the next pipeline_conj_flush() updates the table). */
+void
+pipeline_log_undo(struct pipeline_log *log, const void *unit,
+                  struct desired_table *table)
+{
+    for (size_t i = log->n; i > 0; i--) {
+        struct pipeline_log_entry *e = &log->entries[i - 1];
+        switch (e->type) {
+        case PIPELINE_LOG_FLOW:
+            desired_table_unref_flow(table, e->flow);
+            break;
+        case PIPELINE_LOG_OWNER:
+            desired_table_remove_owner(table, e->flow, e->kind, e->owner_id);
+            break;
+        case PIPELINE_LOG_GROUP:
+            desired_table_unref_group(table, e->id);
+            break;
+        case PIPELINE_LOG_METER:
+            desired_table_unref_meter(table, e->id);
+            break;
+        case PIPELINE_LOG_CONJ:
+            pipeline_conj_remove_unit(e->conj, unit);
+            break;
+        }
+    }
+    pipeline_log_destroy(log);
+}
 
 /* Adds a warning to the context (duplicates are removed at the end). */
 void
@@ -70,7 +169,8 @@ pipeline_add_flow(struct pipeline_ctx *ctx, enum desired_stage stage,
         pipeline_warn(ctx, "flow not added: %s", error);
         free(error);
     } else {
-        desired_table_add_owner(ctx->table, flow, kind, owner_id);
+        pipeline_log_append(ctx->log, PIPELINE_LOG_FLOW)->flow = flow;
+        pipeline_add_owner(ctx, flow, kind, owner_id);
     }
     free(text);
     return flow;
@@ -82,8 +182,12 @@ void
 pipeline_add_owner(struct pipeline_ctx *ctx, const struct desired_flow *flow,
                    enum desired_owner_kind kind, const char *owner_id)
 {
-    if (flow) {
-        desired_table_add_owner(ctx->table, flow, kind, owner_id);
+    if (flow && desired_table_add_owner(ctx->table, flow, kind, owner_id)) {
+        struct pipeline_log_entry *e = pipeline_log_append(
+            ctx->log, PIPELINE_LOG_OWNER);
+        e->flow = flow;
+        e->kind = kind;
+        e->owner_id = xstrdup(owner_id);
     }
 }
 
@@ -97,6 +201,8 @@ pipeline_add_group(struct pipeline_ctx *ctx, uint32_t group_id,
     if (error) {
         pipeline_warn(ctx, "group not added: %s", error);
         free(error);
+    } else {
+        pipeline_log_append(ctx->log, PIPELINE_LOG_GROUP)->id = group_id;
     }
 }
 
@@ -110,7 +216,23 @@ pipeline_add_meter(struct pipeline_ctx *ctx, uint32_t meter_id,
     if (error) {
         pipeline_warn(ctx, "meter not added: %s", error);
         free(error);
+    } else {
+        pipeline_log_append(ctx->log, PIPELINE_LOG_METER)->id = meter_id;
     }
+}
+
+/* Returns the security group 'id' of 'sg' (defined, or only named by
+ * ports), or NULL. */
+const struct pipeline_sg_group *
+pipeline_sg_find_group(const struct pipeline_sg_shared *sg, const char *id)
+{
+    const struct pipeline_sg_group *g;
+    HMAP_FOR_EACH_WITH_HASH (g, node, hash_string(id, 0), &sg->groups) {
+        if (!strcmp(g->id, id)) {
+            return g;
+        }
+    }
+    return NULL;
 }
 
 /* Looks up the ofport of the tunnel to 'ip'.  Returns true and sets
@@ -175,6 +297,7 @@ struct pipeline_conj_action {
     unsigned int n_clauses;     /* The conjunction's number of dimensions. */
     size_t owner;               /* Index in its flow's 'owners' of the
                                  * object that added it. */
+    const void *unit;           /* The unit that added it (ctx->unit). */
 };
 
 /* One object that contributed to a collected conjunction flow. */
@@ -183,23 +306,26 @@ struct pipeline_conj_owner {
     char *id;                   /* Owned. */
 };
 
-/* One flow whose actions are conjunction() actions, being collected. */
+/* One flow whose actions are conjunction() actions, collected from every
+ * unit, with the flows it last put into the desired table. */
 struct pipeline_conj_flow {
     struct hmap_node node;      /* In pipeline_conj_flows 'flows'. */
     uint8_t table_id;           /* With 'priority' and 'match', the flow's
                                  * identity. */
     uint16_t priority;          /* See 'table_id'. */
     char *match;                /* Owned: as pipeline_conj_add() got it. */
-    enum desired_stage stage;   /* Of the first contributor. */
+    enum desired_stage stage;   /* Of its contributors (one per table). */
     struct pipeline_conj_owner *owners; /* Owned array: the objects that
-                                         * contributed actions, distinct,
-                                         * in the order they came. */
+                                         * contributed actions, distinct. */
     size_t n_owners;            /* Used elements of 'owners'. */
     size_t allocated_owners;    /* Allocated elements of 'owners'. */
-    struct pipeline_conj_action *actions;       /* Owned array, in the
-                                                 * order added. */
+    struct pipeline_conj_action *actions;       /* Owned array. */
     size_t n_actions;           /* Used elements of 'actions'. */
     size_t allocated_actions;   /* Allocated elements of 'actions'. */
+    bool dirty;                 /* Its actions changed since it was last
+                                 * put into the table. */
+    struct pipeline_log emitted;        /* What the last flush put into the
+                                         * desired table for it. */
 };
 
 /* Hash of a collected flow's identity. */
@@ -218,7 +344,35 @@ pipeline_conj_init(struct pipeline_conj_flows *conj,
 {
     ovs_assert(n_priorities >= 1);
     hmap_init(&conj->flows);
+    sset_init(&conj->tiered_families);
     conj->n_priorities = n_priorities;
+}
+
+/* Frees 'flow' and what it owns; its emitted flows must be undone. */
+static void
+pipeline_conj_flow_destroy(struct pipeline_conj_flow *flow)
+{
+    for (size_t i = 0; i < flow->n_owners; i++) {
+        free(flow->owners[i].id);
+    }
+    free(flow->owners);
+    free(flow->match);
+    free(flow->actions);
+    pipeline_log_destroy(&flow->emitted);
+    free(flow);
+}
+
+/* Frees what 'conj' owns.  The flows it put into a desired table stay
+ * there. */
+void
+pipeline_conj_destroy(struct pipeline_conj_flows *conj)
+{
+    struct pipeline_conj_flow *flow;
+    HMAP_FOR_EACH_POP (flow, node, &conj->flows) {
+        pipeline_conj_flow_destroy(flow);
+    }
+    hmap_destroy(&conj->flows);
+    sset_destroy(&conj->tiered_families);
 }
 
 /* Returns the flow of 'conj' with this identity ('hash' is its
@@ -239,14 +393,15 @@ pipeline_conj_find(const struct pipeline_conj_flows *conj, uint32_t hash,
 
 /* Adds the action "conjunction('id','clause'/'n_clauses')" to the flow of
  * 'table_id' at 'priority' with 'match' (as written, e.g. "ip,nw_src=..."),
- * creating that flow if it is the first action for it; the flow's cookie
- * names 'stage' and the owner ('kind', 'owner_id') of its first action, and
- * every contributing owner is recorded in the owner index.  Callers must
- * write equal matches as equal text. */
+ * on behalf of the unit being computed in 'ctx', creating that flow if it
+ * is the first action for it.  pipeline_conj_flush() puts the flow into the
+ * table; its cookie names 'stage' and the least of its owners (by kind,
+ * then id), and every contributing owner is recorded in the owner index.
+ * Callers must write equal matches as equal text. */
 void
-pipeline_conj_add(struct pipeline_conj_flows *conj, enum desired_stage stage,
-                  enum desired_owner_kind kind, const char *owner_id,
-                  uint8_t table_id, uint16_t priority,
+pipeline_conj_add(struct pipeline_ctx *ctx, struct pipeline_conj_flows *conj,
+                  enum desired_stage stage, enum desired_owner_kind kind,
+                  const char *owner_id, uint8_t table_id, uint16_t priority,
                   const char *match, uint32_t id, unsigned int clause,
                   unsigned int n_clauses)
 {
@@ -260,8 +415,10 @@ pipeline_conj_add(struct pipeline_conj_flows *conj, enum desired_stage stage,
         flow->priority = priority;
         flow->match = xstrdup(match);
         flow->stage = stage;
+        pipeline_log_init(&flow->emitted);
         hmap_insert(&conj->flows, &flow->node, hash);
     }
+    flow->dirty = true;
 
     size_t owner = 0;
     while (owner < flow->n_owners
@@ -285,21 +442,70 @@ pipeline_conj_add(struct pipeline_conj_flows *conj, enum desired_stage stage,
     }
     flow->actions[flow->n_actions++] = (struct pipeline_conj_action) {
         .id = id, .clause = clause, .n_clauses = n_clauses, .owner = owner,
+        .unit = ctx->unit,
     };
+    pipeline_log_add_conj(ctx->log, flow);
 }
 
-/* qsort() comparator for conjunction actions: by id, then clause, then
- * owner. */
+/* Takes back every action that 'unit' added to 'flow' (of 'conj'), and the
+ * owners that no action names any more; the next pipeline_conj_flush()
+ * puts the flow into the table again, or removes it. */
+static void
+pipeline_conj_remove_unit(struct pipeline_conj_flow *flow, const void *unit)
+{
+    bool *used = xcalloc(MAX(flow->n_owners, 1), sizeof *used);
+    size_t n = 0;
+    for (size_t i = 0; i < flow->n_actions; i++) {
+        if (flow->actions[i].unit != unit) {
+            used[flow->actions[i].owner] = true;
+            flow->actions[n++] = flow->actions[i];
+        }
+    }
+    if (n != flow->n_actions) {
+        flow->n_actions = n;
+        flow->dirty = true;
+
+        size_t *renumber = xmalloc(MAX(flow->n_owners, 1)
+                                   * sizeof *renumber);
+        size_t n_owners = 0;
+        for (size_t i = 0; i < flow->n_owners; i++) {
+            if (used[i]) {
+                renumber[i] = n_owners;
+                flow->owners[n_owners++] = flow->owners[i];
+            } else {
+                free(flow->owners[i].id);
+            }
+        }
+        flow->n_owners = n_owners;
+        for (size_t i = 0; i < flow->n_actions; i++) {
+            flow->actions[i].owner = renumber[flow->actions[i].owner];
+        }
+        free(renumber);
+    }
+    free(used);
+}
+
+/* Returns a negative, zero or positive number as owner 'a' sorts before,
+ * with or after owner 'b': by kind, then id. */
+static int
+pipeline_conj_owner_cmp(const struct pipeline_conj_owner *a,
+                        const struct pipeline_conj_owner *b)
+{
+    if (a->kind != b->kind) {
+        return a->kind < b->kind ? -1 : 1;
+    }
+    return strcmp(a->id, b->id);
+}
+
+/* qsort() comparator for conjunction actions: by id, then clause. */
 static int
 pipeline_conj_action_cmp(const void *a_, const void *b_)
 {
     const struct pipeline_conj_action *a = a_, *b = b_;
     if (a->id != b->id) {
         return a->id < b->id ? -1 : 1;
-    } else if (a->clause != b->clause) {
-        return a->clause < b->clause ? -1 : 1;
     }
-    return a->owner < b->owner ? -1 : a->owner > b->owner;
+    return a->clause < b->clause ? -1 : a->clause > b->clause;
 }
 
 /* Returns true if 'a' and 'b' print as the same action. */
@@ -524,15 +730,16 @@ pipeline_conj_tiers(struct pipeline_ctx *ctx,
  * 'flow->priority' + 'tier' with those of its actions (sorted) whose
  * conjunction is in tier 'tier' of 'tiers' (an empty 'tiers': all in tier
  * 0), once each, if it has any; its owners are the objects that added
- * them. */
+ * them, and the least of them names it in its cookie.  What is added is
+ * recorded in 'flow->emitted'. */
 static void
 pipeline_conj_add_tier(struct pipeline_ctx *ctx,
-                       const struct pipeline_conj_flow *flow,
+                       struct pipeline_conj_flow *flow,
                        const struct hmap *tiers, int tier)
 {
     struct ds actions = DS_EMPTY_INITIALIZER;
     bool *contributed = xcalloc(flow->n_owners, sizeof *contributed);
-    size_t first_owner = SIZE_MAX;
+    const struct pipeline_conj_owner *first = NULL;
     const struct pipeline_conj_action *prev = NULL;
 
     for (size_t i = 0; i < flow->n_actions; i++) {
@@ -541,8 +748,11 @@ pipeline_conj_add_tier(struct pipeline_ctx *ctx,
             && pipeline_conj_tier_find(tiers, a->id)->tier != tier) {
             continue;
         }
+        const struct pipeline_conj_owner *owner = &flow->owners[a->owner];
         contributed[a->owner] = true;
-        first_owner = MIN(first_owner, a->owner);
+        if (!first || pipeline_conj_owner_cmp(owner, first) < 0) {
+            first = owner;
+        }
         if (!prev || !pipeline_conj_action_equal(a, prev)) {
             ds_put_format(&actions, "%sconjunction(%"PRIu32",%u/%u)",
                           actions.length ? "," : "", a->id, a->clause,
@@ -552,33 +762,22 @@ pipeline_conj_add_tier(struct pipeline_ctx *ctx,
     }
 
     if (actions.length) {
-        const struct pipeline_conj_owner *first = &flow->owners[first_owner];
+        struct pipeline_log *log = ctx->log;
+        ctx->log = &flow->emitted;
         const struct desired_flow *added = pipeline_add_flow(
             ctx, flow->stage, first->kind, first->id, flow->table_id,
             flow->priority + tier, "%s actions=%s", flow->match,
             ds_cstr(&actions));
         for (size_t i = 0; i < flow->n_owners; i++) {
-            if (contributed[i]) {
+            if (contributed[i] && &flow->owners[i] != first) {
                 pipeline_add_owner(ctx, added, flow->owners[i].kind,
                                    flow->owners[i].id);
             }
         }
+        ctx->log = log;
     }
     free(contributed);
     ds_destroy(&actions);
-}
-
-/* Frees 'flow' and what it owns. */
-static void
-pipeline_conj_flow_destroy(struct pipeline_conj_flow *flow)
-{
-    for (size_t i = 0; i < flow->n_owners; i++) {
-        free(flow->owners[i].id);
-    }
-    free(flow->owners);
-    free(flow->match);
-    free(flow->actions);
-    free(flow);
 }
 
 /* qsort() comparator for pointers to collected flows: by table, then
@@ -596,27 +795,65 @@ pipeline_conj_flow_cmp(const void *a_, const void *b_)
     return strcmp(a->match, b->match);
 }
 
-/* Adds every flow collected in 'conj' to the context's table, each with
- * its conjunction actions sorted by id and clause and without duplicates,
- * spread over tiers of priorities where a flow would otherwise get more
- * than PIPELINE_CONJ_MAX_ACTIONS actions (see pipeline-ctx.h), and empties
- * 'conj', which must then be initialized again to be used. */
+/* The name of the family (table and priority) of 'flow' in
+ * 'tiered_families'. */
+static char *
+pipeline_conj_family_name(const struct pipeline_conj_flow *flow)
+{
+    return xasprintf("%"PRIu8"/%"PRIu16, flow->table_id, flow->priority);
+}
+
+/* Puts into the context's table, in place of what they put there before,
+ * the flows of 'conj' whose actions changed since the last flush, each
+ * with its conjunction actions sorted by id and clause and without
+ * duplicates, and removes those left without actions.  A family (the flows
+ * of one table and priority) in which some flow has more than
+ * PIPELINE_CONJ_MAX_ACTIONS actions, now or at the last flush, is put
+ * there again as a whole, spread over tiers of priorities (see
+ * pipeline-ctx.h).  The result depends only on the actions collected, not
+ * on the order of the units nor on what was flushed before. */
 void
 pipeline_conj_flush(struct pipeline_ctx *ctx,
                     struct pipeline_conj_flows *conj)
 {
-    size_t n_flows = hmap_count(&conj->flows);
-    struct pipeline_conj_flow **flows = xmalloc(n_flows * sizeof *flows);
-    size_t n = 0;
-
+    struct sset redo = SSET_INITIALIZER(&redo);
     struct pipeline_conj_flow *flow;
-    HMAP_FOR_EACH_POP (flow, node, &conj->flows) {
+    HMAP_FOR_EACH (flow, node, &conj->flows) {
+        if (flow->dirty && flow->n_actions > PIPELINE_CONJ_MAX_ACTIONS) {
+            sset_add_and_free(&redo, pipeline_conj_family_name(flow));
+        }
+    }
+    const char *family;
+    SSET_FOR_EACH (family, &conj->tiered_families) {
+        sset_add(&redo, family);
+    }
+
+    size_t n_flows = 0;
+    struct pipeline_conj_flow **flows = xmalloc(
+        MAX(hmap_count(&conj->flows), 1) * sizeof *flows);
+    HMAP_FOR_EACH_SAFE (flow, node, &conj->flows) {
+        if (!flow->dirty && !sset_is_empty(&redo)) {
+            char *name = pipeline_conj_family_name(flow);
+            flow->dirty = sset_contains(&redo, name);
+            free(name);
+        }
+        if (!flow->dirty) {
+            continue;
+        }
+        pipeline_log_undo(&flow->emitted, NULL, ctx->table);
+        if (!flow->n_actions) {
+            hmap_remove(&conj->flows, &flow->node);
+            pipeline_conj_flow_destroy(flow);
+            continue;
+        }
         qsort(flow->actions, flow->n_actions, sizeof *flow->actions,
               pipeline_conj_action_cmp);
-        flows[n++] = flow;
+        flow->dirty = false;
+        flows[n_flows++] = flow;
     }
     qsort(flows, n_flows, sizeof *flows, pipeline_conj_flow_cmp);
 
+    sset_clear(&conj->tiered_families);
     for (size_t i = 0; i < n_flows; ) {
         size_t j = i + 1;
         while (j < n_flows && flows[j]->table_id == flows[i]->table_id
@@ -628,11 +865,14 @@ pipeline_conj_flush(struct pipeline_ctx *ctx,
         unsigned int n_tiers = pipeline_conj_tiers(ctx, &flows[i], j - i,
                                                    &tiers,
                                                    conj->n_priorities);
+        if (!hmap_is_empty(&tiers)) {
+            sset_add_and_free(&conj->tiered_families,
+                              pipeline_conj_family_name(flows[i]));
+        }
         for (size_t k = i; k < j; k++) {
             for (unsigned int tier = 0; tier < n_tiers; tier++) {
                 pipeline_conj_add_tier(ctx, flows[k], &tiers, tier);
             }
-            pipeline_conj_flow_destroy(flows[k]);
         }
 
         struct pipeline_conj_tier *t;
@@ -643,7 +883,7 @@ pipeline_conj_flush(struct pipeline_ctx *ctx,
         i = j;
     }
     free(flows);
-    hmap_destroy(&conj->flows);
+    sset_destroy(&redo);
 }
 
 /* Appends to 's' the actions that turn an ARP request into the reply "'ip'

@@ -22,6 +22,8 @@
 #include "openvswitch/types.h"
 #include "packets.h"
 #include "pipeline.h"
+#include "sset.h"
+#include "simap.h"
 #include "svec.h"
 
 struct ds;
@@ -33,6 +35,22 @@ struct model_subnet;
 
 /* The address of the metadata service, as VMs see it. */
 #define PIPELINE_METADATA_IP "169.254.169.254"
+
+/* What one unit of the pipeline (the host's own flows, or one subnet's)
+ * added to a desired table, so that the unit can be taken back and
+ * computed again alone (pipeline-state.c).  Entries are private to
+ * pipeline-ctx.c. */
+struct pipeline_log {
+    struct pipeline_log_entry *entries; /* Owned array, in the order the
+                                         * additions were made. */
+    size_t n;                   /* Used elements of 'entries'. */
+    size_t allocated;           /* Allocated elements of 'entries'. */
+};
+
+void pipeline_log_init(struct pipeline_log *);
+void pipeline_log_destroy(struct pipeline_log *);
+void pipeline_log_undo(struct pipeline_log *, const void *unit,
+                       struct desired_table *);
 
 /* A local VM port that has an ofport, with what the stages need of it. */
 struct pipeline_port {
@@ -87,6 +105,23 @@ struct pipeline_ctx {
     struct pipeline_port *ports;        /* Owned: local ports with an ofport,
                                          * in host view order. */
     size_t n_ports;
+    bool host_scope;            /* Also add the host's own flows (those
+                                 * of no subnet): true for the host unit,
+                                 * whose 'subnets' is empty. */
+    struct pipeline_log *log;   /* Not owned: every addition to 'table' is
+                                 * recorded there. */
+    const void *unit;           /* Not owned: the unit being computed, the
+                                 * tag of its conjunction actions. */
+    const struct shash *segments;       /* Not owned: the segment key
+                                         * (pipeline_provider_segment_key())
+                                         * of each provider subnet of the
+                                         * host view -> the id of the first
+                                         * subnet in view order on that
+                                         * segment, the only one that gets
+                                         * flows. */
+    struct pipeline_sg_shared *sg;      /* Not owned: what the
+                                         * security-group stage shares
+                                         * between units. */
 };
 
 const struct desired_flow *pipeline_add_flow(
@@ -127,16 +162,64 @@ struct pipeline_conj_flows {
     struct hmap flows;          /* Contains struct pipeline_conj_flow. */
     unsigned int n_priorities;  /* The conjunctions added at priority P may
                                  * be spread over [P, P + n_priorities). */
+    struct sset tiered_families;        /* "<table>/<priority>" of the
+                                         * families the last flush spread
+                                         * over tiers. */
 };
 
 void pipeline_conj_init(struct pipeline_conj_flows *,
                         unsigned int n_priorities);
-void pipeline_conj_add(struct pipeline_conj_flows *, enum desired_stage,
-                       enum desired_owner_kind, const char *owner_id,
-                       uint8_t table_id, uint16_t priority,
-                       const char *match, uint32_t id, unsigned int clause,
-                       unsigned int n_clauses);
+void pipeline_conj_destroy(struct pipeline_conj_flows *);
+void pipeline_conj_add(struct pipeline_ctx *, struct pipeline_conj_flows *,
+                       enum desired_stage, enum desired_owner_kind,
+                       const char *owner_id, uint8_t table_id,
+                       uint16_t priority, const char *match, uint32_t id,
+                       unsigned int clause, unsigned int n_clauses);
 void pipeline_conj_flush(struct pipeline_ctx *, struct pipeline_conj_flows *);
+
+/* A security group as the whole model defines it, with its members: kept
+ * up to date by pipeline-state.c, read by the security-group stage. */
+struct pipeline_sg_group {
+    struct hmap_node node;      /* In pipeline_sg_shared 'groups', by
+                                 * hash_string(id, 0). */
+    char *id;                   /* Owned. */
+    const struct model_secgroup *sg;    /* In the current model: its first
+                                         * definition in document order,
+                                         * NULL if none. */
+    const struct model_subnet *subnet;  /* The subnet that defines 'sg'. */
+    uint32_t definition_hash;   /* Of 'subnet''s id and 'sg''s rules, to
+                                 * see a changed definition. */
+    struct hmap members;        /* Contains struct pipeline_sg_member: the
+                                 * fixed IPs of its member VM ports, in every
+                                 * subnet, counted. */
+    struct pipeline_masked *prefixes;   /* Owned: 'members' merged into the
+                                         * fewest prefixes, ascending. */
+    size_t n_prefixes;
+    bool changed;               /* Its definition or members changed in the
+                                 * update under way. */
+};
+
+/* One member address of a group, with the number of ports that have it. */
+struct pipeline_sg_member {
+    struct hmap_node node;      /* In 'members', by hash_int(ip, 0). */
+    uint32_t ip;                /* Host byte order. */
+    unsigned int count;         /* Member ports with this fixed IP. */
+};
+
+/* What the security-group stage shares between units, owned by
+ * pipeline-state.c. */
+struct pipeline_sg_shared {
+    struct hmap groups;         /* Contains struct pipeline_sg_group. */
+    struct simap conj_ids;      /* Rule key -> its conjunction id, for
+                                 * every local port of the host view. */
+    struct pipeline_conj_flows rule_conj;       /* The rules' clause
+                                                 * flows. */
+    struct pipeline_conj_flows check_conj;      /* The member checks'
+                                                 * clause flows. */
+};
+
+const struct pipeline_sg_group *pipeline_sg_find_group(
+    const struct pipeline_sg_shared *, const char *id);
 
 void pipeline_put_arp_reply(struct ds *, struct eth_addr mac, ovs_be32 ip);
 

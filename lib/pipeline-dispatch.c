@@ -29,9 +29,9 @@ enum {
     DISPATCH_PRIO_DEFAULT = 50,
 };
 
-/* Adds the flows of table 20. */
-void
-pipeline_dispatch(struct pipeline_ctx *ctx)
+/* Adds the host's flows of table 20. */
+static void
+dispatch_host(struct pipeline_ctx *ctx)
 {
     if (ctx->facts->metadata_ofport) {
         pipeline_add_flow(ctx, DESIRED_STAGE_DISPATCH, DESIRED_OWNER_HOST, "",
@@ -46,6 +46,18 @@ pipeline_dispatch(struct pipeline_ctx *ctx)
                       PIPELINE_T_DISPATCH, DISPATCH_PRIO_PROTOCOL,
                       "udp,dl_dst=ff:ff:ff:ff:ff:ff,tp_src=68,tp_dst=67 "
                       "actions=goto_table:%d", PIPELINE_T_DHCP);
+    pipeline_add_flow(ctx, DESIRED_STAGE_DISPATCH, DESIRED_OWNER_HOST, "",
+                      PIPELINE_T_DISPATCH, DISPATCH_PRIO_DEFAULT,
+                      "actions=goto_table:%d", PIPELINE_T_L3);
+}
+
+/* Adds the flows of table 20. */
+void
+pipeline_dispatch(struct pipeline_ctx *ctx)
+{
+    if (ctx->host_scope) {
+        dispatch_host(ctx);
+    }
     for (size_t i = 0; i < ctx->n_subnets; i++) {
         const struct model_subnet *subnet = ctx->subnets[i].subnet;
         const struct model_port *server = dhcp_server_port(subnet);
@@ -59,7 +71,4 @@ pipeline_dispatch(struct pipeline_ctx *ctx)
                               PIPELINE_T_DHCP);
         }
     }
-    pipeline_add_flow(ctx, DESIRED_STAGE_DISPATCH, DESIRED_OWNER_HOST, "",
-                      PIPELINE_T_DISPATCH, DISPATCH_PRIO_DEFAULT,
-                      "actions=goto_table:%d", PIPELINE_T_L3);
 }

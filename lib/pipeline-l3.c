@@ -23,8 +23,10 @@ enum {
 void
 pipeline_l3(struct pipeline_ctx *ctx)
 {
-    pipeline_add_flow(ctx, DESIRED_STAGE_L3, DESIRED_OWNER_HOST, "",
-                      PIPELINE_T_L3,
-                      L3_PRIO_DEFAULT, "actions=goto_table:%d",
-                      PIPELINE_T_L2);
+    if (ctx->host_scope) {
+        pipeline_add_flow(ctx, DESIRED_STAGE_L3, DESIRED_OWNER_HOST, "",
+                          PIPELINE_T_L3,
+                          L3_PRIO_DEFAULT, "actions=goto_table:%d",
+                          PIPELINE_T_L2);
+    }
 }

@@ -105,7 +105,7 @@ port_security_port(struct pipeline_ctx *ctx, const struct pipeline_port *pp)
 void
 pipeline_port_security(struct pipeline_ctx *ctx)
 {
-    if (ctx->facts->metadata_ofport) {
+    if (ctx->host_scope && ctx->facts->metadata_ofport) {
         pipeline_add_flow(ctx, DESIRED_STAGE_PORT_SECURITY,
                           DESIRED_OWNER_HOST, "",
                           PIPELINE_T_PORT_SECURITY, PORTSEC_PRIO_METADATA,

@@ -41,6 +41,8 @@
 #include "openvswitch/dynamic-string.h"
 #include "pipeline-ctx.h"
 #include "pipeline-stages.h"
+#include "openvswitch/shash.h"
+#include "util.h"
 
 /* Flow priorities of the provider flows. */
 enum {
@@ -49,6 +51,15 @@ enum {
     PROVIDER_PRIO_TO_PHYSICAL = 10,     /* Table 45, the lowest. */
     PROVIDER_PRIO_OUTPUT = 100,         /* Table 60. */
 };
+
+/* Returns the name of provider 'subnet''s segment ("<physical
+ * network>/<VLAN id or 0>"), malloc()ed, the key of ctx->segments. */
+char *
+pipeline_provider_segment_key(const struct model_subnet *subnet)
+{
+    return xasprintf("%s/%"PRIu16, subnet->physical_network,
+                     subnet->segmentation_id);
+}
 
 /* Appends to 's' how 'subnet' appears on its physical network: "flat" or
  * "vlan <id>". */
@@ -90,17 +101,15 @@ pipeline_provider_assign(struct pipeline_ctx *ctx,
                       ds_cstr(&segment), subnet->physical_network);
         goto out;
     }
-    for (size_t i = 0; i < ctx->n_subnets; i++) {
-        const struct model_subnet *other = ctx->subnets[i].subnet;
-        if (model_subnet_is_provider(other)
-            && !strcmp(other->physical_network, subnet->physical_network)
-            && other->segmentation_id == subnet->segmentation_id) {
-            pipeline_warn(ctx, "subnet %s (%s on physical network %s): "
-                          "subnet %s is already on that segment: its flows "
-                          "are left out", subnet->id, ds_cstr(&segment),
-                          subnet->physical_network, other->id);
-            goto out;
-        }
+    char *key = pipeline_provider_segment_key(subnet);
+    const char *first = shash_find_data(ctx->segments, key);
+    free(key);
+    if (first && strcmp(first, subnet->id)) {
+        pipeline_warn(ctx, "subnet %s (%s on physical network %s): "
+                      "subnet %s is already on that segment: its flows "
+                      "are left out", subnet->id, ds_cstr(&segment),
+                      subnet->physical_network, first);
+        goto out;
     }
     ps->patch_ofport = patch->data;
     ok = true;

@@ -94,7 +94,7 @@ punt_metadata_reply(struct pipeline_ctx *ctx, const struct pipeline_port *pp)
                       ETH_ADDR_ARGS(pp->port->mac), pp->ofport);
 }
 
-/* Adds the metadata service's flows of tables 35, 36 and 37. */
+/* Adds the host's metadata service flows of tables 35 and 36. */
 static void
 punt_metadata(struct pipeline_ctx *ctx)
 {
@@ -114,9 +114,6 @@ punt_metadata(struct pipeline_ctx *ctx)
                       "actions=move:NXM_NX_REG6[]->NXM_OF_IP_SRC[],"
                       "load:0x1->NXM_OF_IP_SRC[31],output:%"PRIu32,
                       facts->metadata_ofport);
-    for (size_t i = 0; i < ctx->n_ports; i++) {
-        punt_metadata_reply(ctx, &ctx->ports[i]);
-    }
 }
 
 /* Adds the flows of tables 30, 35, 36 and 37. */
@@ -135,7 +132,12 @@ pipeline_punt(struct pipeline_ctx *ctx)
     }
 
     if (ctx->facts->metadata_ofport) {
-        punt_metadata(ctx);
+        if (ctx->host_scope) {
+            punt_metadata(ctx);
+        }
+        for (size_t i = 0; i < ctx->n_ports; i++) {
+            punt_metadata_reply(ctx, &ctx->ports[i]);
+        }
     } else if (ctx->n_ports) {
         pipeline_warn(ctx, "no metadata tap port: the metadata service is "
                       "not reachable");

@@ -90,6 +90,7 @@
 #include "pipeline-ctx.h"
 #include "pipeline-stages.h"
 #include "simap.h"
+#include "sset.h"
 #include "svec.h"
 #include "util.h"
 
@@ -148,13 +149,7 @@ struct sg_rules {
     size_t n;
 };
 
-/* The addresses of a remote group's members, merged into prefixes. */
-struct sg_members {
-    struct pipeline_masked *prefixes;   /* Owned array, host byte order. */
-    size_t n;
-};
-
-/* An id in use, in sg_assign_ids()'s set. */
+/* An id in use, in pipeline_secgroups_assign_ids()'s set. */
 struct sg_used_id {
     struct hmap_node node;      /* By hash_int(id, 0). */
     uint32_t id;
@@ -163,33 +158,27 @@ struct sg_used_id {
 /* The state of one pipeline_secgroups() call. */
 struct sg_ctx {
     struct pipeline_ctx *ctx;   /* Not owned. */
-    struct simap ids;           /* Rule key -> its conjunction id. */
-    struct shash members;       /* Remote group id -> owned struct
-                                 * sg_members, filled on first use. */
-    struct pipeline_conj_flows rule_conj;       /* The clause flows of the
-                                                 * rules (SG_PRIO_RULE). */
-    struct pipeline_conj_flows check_conj;      /* The clause flows of the
-                                                 * member checks
-                                                 * (SG_PRIO_MARK). */
+    struct sset *groups;        /* Not owned, may be NULL: receives the id
+                                 * of every group whose definition or
+                                 * members the rules read. */
 };
 
 /* Returns the security group 'id' and sets '*subnetp' to the subnet that
- * defines it (the first in document order, as model_find_secgroup()), or
- * returns NULL. */
+ * defines it (the first in document order), or returns NULL. */
 static const struct model_secgroup *
-sg_find_group(const struct model *model, const char *id,
+sg_find_group(const struct sg_ctx *sgc, const char *id,
               const struct model_subnet **subnetp)
 {
-    for (size_t i = 0; i < model->n_subnets; i++) {
-        const struct model_subnet *subnet = model->subnets[i];
-        for (size_t j = 0; j < subnet->n_secgroups; j++) {
-            if (!strcmp(subnet->secgroups[j].id, id)) {
-                *subnetp = subnet;
-                return &subnet->secgroups[j];
-            }
-        }
+    const struct pipeline_sg_group *g = pipeline_sg_find_group(sgc->ctx->sg,
+                                                               id);
+    if (sgc->groups) {
+        sset_add(sgc->groups, id);
     }
-    return NULL;
+    if (!g || !g->sg) {
+        return NULL;
+    }
+    *subnetp = g->subnet;
+    return g->sg;
 }
 
 /* Appends to 's' the canonical text of IPv4 'rule' (its direction aside):
@@ -236,7 +225,7 @@ sg_collect(struct sg_ctx *sgc, const struct model_port *port,
     rules->n = 0;
     for (size_t i = 0; i < port->n_sg_ids; i++) {
         const struct model_subnet *subnet;
-        const struct model_secgroup *sg = sg_find_group(sgc->ctx->model,
+        const struct model_secgroup *sg = sg_find_group(sgc,
                                                         port->sg_ids[i],
                                                         &subnet);
         if (!sg) {
@@ -249,6 +238,9 @@ sg_collect(struct sg_ctx *sgc, const struct model_port *port,
             const struct model_sg_rule *rule = &sg->rules[j];
             if (rule->direction != dir->direction) {
                 continue;
+            }
+            if (rule->remote_group_id && sgc->groups) {
+                sset_add(sgc->groups, rule->remote_group_id);
             }
             if (rule->ip_version != MODEL_IPV4) {
                 pipeline_warn(sgc->ctx, "subnet %s security group %s rule "
@@ -309,36 +301,50 @@ sg_id_used(const struct hmap *used, uint32_t id)
     return false;
 }
 
-/* Assigns the conjunction id of every rule key of every local port of the
- * host view, into sgc->ids (see the scheme at the top of this file). */
-static void
-sg_assign_ids(struct sg_ctx *sgc)
+/* Adds to 'keys' the rule keys of local port 'port' in both directions,
+ * and to 'groups' the id of every security group whose definition or
+ * members they depend on (see the scheme at the top of this file).
+ * Warnings go nowhere: pipeline_secgroups() gives them. */
+void
+pipeline_secgroup_keys(struct pipeline_ctx *ctx,
+                       const struct model_port *port, struct svec *keys,
+                       struct sset *groups)
 {
-    const struct host_view *hv = sgc->ctx->hv;
-    struct svec keys = SVEC_EMPTY_INITIALIZER;
+    struct svec warnings = ctx->warnings;
+    svec_init(&ctx->warnings);
 
-    for (size_t i = 0; i < hv->n_local_ports; i++) {
-        for (size_t d = 0; d < ARRAY_SIZE(sg_dirs); d++) {
-            struct sg_rules rules;
-            sg_collect(sgc, hv->local_ports[i].port, &sg_dirs[d], &rules);
-            for (size_t j = 0; j < rules.n; j++) {
-                svec_add(&keys, rules.rules[j].key);
-            }
-            sg_rules_destroy(&rules);
+    struct sg_ctx sgc = { .ctx = ctx, .groups = groups };
+    for (size_t d = 0; d < ARRAY_SIZE(sg_dirs); d++) {
+        struct sg_rules rules;
+        sg_collect(&sgc, port, &sg_dirs[d], &rules);
+        for (size_t j = 0; j < rules.n; j++) {
+            svec_add(keys, rules.rules[j].key);
         }
+        sg_rules_destroy(&rules);
     }
-    svec_sort_unique(&keys);
 
+    svec_destroy(&ctx->warnings);
+    ctx->warnings = warnings;
+}
+
+/* Sets 'ids' to the conjunction id of each of the sorted, distinct rule
+ * 'keys' of every local port of the host view: 1 + hash(key) mod (2^31 -
+ * 1), or on a collision the next free id (see the top of this file). */
+void
+pipeline_secgroups_assign_ids(const struct svec *keys, struct simap *ids)
+{
     struct hmap used = HMAP_INITIALIZER(&used);
-    for (size_t i = 0; i < keys.n; i++) {
-        uint32_t id = 1 + hash_string(keys.names[i], 0) % (SG_ID_LIMIT - 1);
+
+    simap_clear(ids);
+    for (size_t i = 0; i < keys->n; i++) {
+        uint32_t id = 1 + hash_string(keys->names[i], 0) % (SG_ID_LIMIT - 1);
         while (sg_id_used(&used, id)) {
             id = id + 1 < SG_ID_LIMIT ? id + 1 : 1;
         }
         struct sg_used_id *u = xmalloc(sizeof *u);
         u->id = id;
         hmap_insert(&used, &u->node, hash_int(id, 0));
-        simap_put(&sgc->ids, keys.names[i], id);
+        simap_put(ids, keys->names[i], id);
     }
 
     struct sg_used_id *u;
@@ -346,51 +352,20 @@ sg_assign_ids(struct sg_ctx *sgc)
         free(u);
     }
     hmap_destroy(&used);
-    svec_destroy(&keys);
 }
 
-/* qsort() comparator for host-order IPv4 addresses. */
-static int
-sg_u32_cmp(const void *a_, const void *b_)
+/* Merges the sorted host-order addresses 'ips' ('n_ips' of them) into the
+ * fewest prefixes that cover exactly those addresses (runs of consecutive
+ * addresses merged), stored in '*prefixesp' (malloc()ed) and
+ * '*n_prefixesp'. */
+void
+pipeline_secgroup_merge_members(const uint32_t *ips, size_t n_ips,
+                                struct pipeline_masked **prefixesp,
+                                size_t *n_prefixesp)
 {
-    uint32_t a = *(const uint32_t *) a_;
-    uint32_t b = *(const uint32_t *) b_;
-    return a < b ? -1 : a > b;
-}
+    struct pipeline_masked *prefixes = NULL;
+    size_t n_prefixes = 0, allocated = 0;
 
-/* Returns the fixed IPs of the VM ports of every subnet that are members of
- * security group 'group_id', as the fewest prefixes that cover exactly
- * those addresses (runs of consecutive addresses merged). */
-static const struct sg_members *
-sg_members(struct sg_ctx *sgc, const char *group_id)
-{
-    struct sg_members *m = shash_find_data(&sgc->members, group_id);
-    if (m) {
-        return m;
-    }
-
-    const struct model *model = sgc->ctx->model;
-    uint32_t *ips = NULL;
-    size_t n_ips = 0, allocated = 0;
-    for (size_t i = 0; i < model->n_subnets; i++) {
-        const struct model_subnet *subnet = model->subnets[i];
-        for (size_t j = 0; j < subnet->n_ports; j++) {
-            const struct model_port *port = &subnet->ports[j];
-            for (size_t k = 0; k < port->n_sg_ids; k++) {
-                if (!strcmp(port->sg_ids[k], group_id)) {
-                    if (n_ips >= allocated) {
-                        ips = x2nrealloc(ips, &allocated, sizeof *ips);
-                    }
-                    ips[n_ips++] = ntohl(port->fixed_ip);
-                    break;
-                }
-            }
-        }
-    }
-    qsort(ips, n_ips, sizeof *ips, sg_u32_cmp);
-
-    m = xzalloc(sizeof *m);
-    size_t allocated_prefixes = 0;
     for (size_t i = 0; i < n_ips; ) {
         size_t j = i + 1;
         while (j < n_ips && ips[j] - ips[j - 1] <= 1) {
@@ -399,18 +374,15 @@ sg_members(struct sg_ctx *sgc, const char *group_id)
 
         struct pipeline_masked masks[PIPELINE_RANGE_MAX_MASKS];
         size_t n = pipeline_range_to_masks(ips[i], ips[j - 1], 32, masks);
-        while (m->n + n > allocated_prefixes) {
-            m->prefixes = x2nrealloc(m->prefixes, &allocated_prefixes,
-                                     sizeof *m->prefixes);
+        while (n_prefixes + n > allocated) {
+            prefixes = x2nrealloc(prefixes, &allocated, sizeof *prefixes);
         }
-        memcpy(&m->prefixes[m->n], masks, n * sizeof *masks);
-        m->n += n;
+        memcpy(&prefixes[n_prefixes], masks, n * sizeof *masks);
+        n_prefixes += n;
         i = j;
     }
-    free(ips);
-
-    shash_add(&sgc->members, group_id, m);
-    return m;
+    *prefixesp = prefixes;
+    *n_prefixesp = n_prefixes;
 }
 
 /* Fills 'remotes' with the match texts of 'rule''s remote dimension in
@@ -434,13 +406,13 @@ sg_remotes(struct sg_ctx *sgc, const struct sg_dir *dir,
         prefixes = &one;
         n = 1;
     } else if (rule->remote_group_id) {
-        const struct sg_members *m = sg_members(sgc,
-                                                rule->remote_group_id);
-        prefixes = m->prefixes;
-        n = m->n;
-        if (!n) {
+        const struct pipeline_sg_group *g = pipeline_sg_find_group(
+            sgc->ctx->sg, rule->remote_group_id);
+        if (!g || !g->n_prefixes) {
             return false;
         }
+        prefixes = g->prefixes;
+        n = g->n_prefixes;
     } else {
         return true;
     }
@@ -526,7 +498,8 @@ sg_rule_flows(struct sg_ctx *sgc, const struct pipeline_port *pp,
 
         char *state = xasprintf("ct_state=-rpl-inv+trk,%s=%#"PRIx32,
                                 dir->port_reg, pp->ofport);
-        pipeline_conj_add(&sgc->rule_conj, dir->stage, DESIRED_OWNER_PORT,
+        pipeline_conj_add(sgc->ctx, &sgc->ctx->sg->rule_conj,
+                          dir->stage, DESIRED_OWNER_PORT,
                           pp->port->id,
                           dir->sg_table, SG_PRIO_RULE, state, r->id, 1,
                           n_clauses);
@@ -537,7 +510,8 @@ sg_rule_flows(struct sg_ctx *sgc, const struct pipeline_port *pp,
         for (size_t i = 0; i < ARRAY_SIZE(dims); i++) {
             if (dims[i]->n) {
                 for (size_t j = 0; j < dims[i]->n; j++) {
-                    pipeline_conj_add(&sgc->rule_conj, dir->stage,
+                    pipeline_conj_add(sgc->ctx, &sgc->ctx->sg->rule_conj,
+                          dir->stage,
                                       DESIRED_OWNER_SECGROUP, r->group_id,
                                       dir->sg_table, SG_PRIO_RULE,
                                       dims[i]->names[j], r->id, clause,
@@ -605,12 +579,14 @@ sg_mark_flows(struct sg_ctx *sgc, const struct pipeline_port *pp,
         char *state = xasprintf("ct_state=-new-rel%crpl-inv+trk,"
                                 "%s=%#"PRIx32",ct_mark=%#"PRIx32, rpl,
                                 dir->port_reg, pp->ofport, r->id);
-        pipeline_conj_add(&sgc->check_conj, dir->stage, DESIRED_OWNER_PORT,
+        pipeline_conj_add(sgc->ctx, &sgc->ctx->sg->check_conj,
+                          dir->stage, DESIRED_OWNER_PORT,
                           pp->port->id, dir->sg_table, SG_PRIO_MARK, state,
                           check_id, 1, 2);
         free(state);
         for (size_t i = 0; i < remotes.n; i++) {
-            pipeline_conj_add(&sgc->check_conj, dir->stage,
+            pipeline_conj_add(sgc->ctx, &sgc->ctx->sg->check_conj,
+                          dir->stage,
                               DESIRED_OWNER_SECGROUP, r->group_id,
                               dir->sg_table, SG_PRIO_MARK,
                               remotes.names[i], check_id, 2, 2);
@@ -634,7 +610,7 @@ sg_port(struct sg_ctx *sgc, const struct pipeline_port *pp)
     for (size_t d = 0; d < ARRAY_SIZE(sg_dirs); d++) {
         sg_collect(sgc, pp->port, &sg_dirs[d], &rules[d]);
         for (size_t i = 0; i < rules[d].n; i++) {
-            rules[d].rules[i].id = simap_get(&sgc->ids,
+            rules[d].rules[i].id = simap_get(&sgc->ctx->sg->conj_ids,
                                              rules[d].rules[i].key);
         }
     }
@@ -674,19 +650,15 @@ sg_port(struct sg_ctx *sgc, const struct pipeline_port *pp)
     }
 }
 
-/* Adds the flows of tables 10, 15, 50 and 55. */
+/* Adds the flows of tables 10, 15, 50 and 55 of the context's local ports
+ * (and, for the host unit, those of no port), and their conjunction
+ * actions, which pipeline_secgroups_flush() puts into the table. */
 void
 pipeline_secgroups(struct pipeline_ctx *ctx)
 {
     struct sg_ctx sgc = { .ctx = ctx };
-    simap_init(&sgc.ids);
-    shash_init(&sgc.members);
-    pipeline_conj_init(&sgc.rule_conj, SG_PRIO_COMMIT - SG_PRIO_RULE);
-    pipeline_conj_init(&sgc.check_conj, SG_PRIO_INVALID - SG_PRIO_MARK);
 
-    sg_assign_ids(&sgc);
-
-    for (size_t d = 0; d < ARRAY_SIZE(sg_dirs); d++) {
+    for (size_t d = 0; d < ARRAY_SIZE(sg_dirs) && ctx->host_scope; d++) {
         const struct sg_dir *dir = &sg_dirs[d];
         pipeline_add_flow(ctx, dir->stage, DESIRED_OWNER_HOST, "",
                           dir->ct_table,
@@ -702,14 +674,23 @@ pipeline_secgroups(struct pipeline_ctx *ctx)
     for (size_t i = 0; i < ctx->n_ports; i++) {
         sg_port(&sgc, &ctx->ports[i]);
     }
-    pipeline_conj_flush(ctx, &sgc.rule_conj);
-    pipeline_conj_flush(ctx, &sgc.check_conj);
+}
 
-    struct shash_node *node;
-    SHASH_FOR_EACH (node, &sgc.members) {
-        struct sg_members *m = node->data;
-        free(m->prefixes);
-    }
-    shash_destroy_free_data(&sgc.members);
-    simap_destroy(&sgc.ids);
+/* Initializes 'sg' with no groups, ids nor conjunctions. */
+void
+pipeline_secgroups_init(struct pipeline_sg_shared *sg)
+{
+    hmap_init(&sg->groups);
+    simap_init(&sg->conj_ids);
+    pipeline_conj_init(&sg->rule_conj, SG_PRIO_COMMIT - SG_PRIO_RULE);
+    pipeline_conj_init(&sg->check_conj, SG_PRIO_INVALID - SG_PRIO_MARK);
+}
+
+/* Puts into the context's table the clause flows whose conjunction actions
+ * changed since the last call. */
+void
+pipeline_secgroups_flush(struct pipeline_ctx *ctx)
+{
+    pipeline_conj_flush(ctx, &ctx->sg->rule_conj);
+    pipeline_conj_flush(ctx, &ctx->sg->check_conj);
 }

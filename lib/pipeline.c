@@ -141,30 +141,34 @@ pipeline_port_zone(struct pipeline_ctx *ctx, const struct model_port *port)
     return 0;
 }
 
-/* Fills in ctx->subnets and ctx->ports from the host view and the facts:
- * which subnets get flows (a provider subnet needs its patch port), which
- * of their local ports have an ofport, and each port's zone. */
+/* Fills in ctx->subnets and ctx->ports for the unit of subnet 'hvs' (NULL
+ * for the host unit, which has neither) from the facts: whether the subnet
+ * gets flows (a provider subnet needs its patch port), which of its
+ * 'n_ports' local 'ports' have an ofport, and each port's zone. */
 static void
-pipeline_ctx_build(struct pipeline_ctx *ctx)
+pipeline_ctx_build(struct pipeline_ctx *ctx,
+                   const struct host_view_subnet *hvs,
+                   const struct host_view_port *const *ports, size_t n_ports)
 {
-    const struct host_view *hv = ctx->hv;
     const struct pipeline_facts *facts = ctx->facts;
 
-    ctx->subnets = xcalloc(MAX(hv->n_subnets, 1), sizeof *ctx->subnets);
-    for (size_t i = 0; i < hv->n_subnets; i++) {
-        struct pipeline_subnet *ps = &ctx->subnets[ctx->n_subnets];
-        ps->hvs = &hv->subnets[i];
-        ps->subnet = hv->subnets[i].subnet;
-        if (pipeline_provider_assign(ctx, ps)) {
-            ctx->n_subnets++;
-        } else {
-            memset(ps, 0, sizeof *ps);
-        }
+    ctx->subnets = xzalloc(sizeof *ctx->subnets);
+    ctx->ports = xcalloc(MAX(n_ports, 1), sizeof *ctx->ports);
+    if (!hvs) {
+        return;
     }
 
-    ctx->ports = xcalloc(MAX(hv->n_local_ports, 1), sizeof *ctx->ports);
-    for (size_t i = 0; i < hv->n_local_ports; i++) {
-        const struct host_view_port *hvp = &hv->local_ports[i];
+    struct pipeline_subnet *ps = &ctx->subnets[0];
+    ps->hvs = hvs;
+    ps->subnet = hvs->subnet;
+    if (!pipeline_provider_assign(ctx, ps)) {
+        return;
+    }
+    ctx->n_subnets = 1;
+
+    ps->ports = xcalloc(MAX(n_ports, 1), sizeof *ps->ports);
+    for (size_t i = 0; i < n_ports; i++) {
+        const struct host_view_port *hvp = ports[i];
         const struct simap_node *ofport = simap_find(&facts->port_ofports,
                                                      hvp->port->id);
         if (!ofport || !ofport->data) {
@@ -174,25 +178,17 @@ pipeline_ctx_build(struct pipeline_ctx *ctx)
             continue;
         }
 
-        for (size_t j = 0; j < ctx->n_subnets; j++) {
-            struct pipeline_subnet *ps = &ctx->subnets[j];
-            if (ps->subnet == hvp->subnet) {
-                struct pipeline_port *pp = &ctx->ports[ctx->n_ports++];
-                pp->port = hvp->port;
-                pp->subnet = ps;
-                pp->ofport = ofport->data;
-                pp->zone = pipeline_port_zone(ctx, hvp->port);
-                if (!pipeline_meter_assign(ctx, pp)) {
-                    memset(pp, 0, sizeof *pp);
-                    ctx->n_ports--;
-                    break;
-                }
-                ps->ports = xrealloc(ps->ports,
-                                     (ps->n_ports + 1) * sizeof *ps->ports);
-                ps->ports[ps->n_ports++] = pp;
-                break;
-            }
+        struct pipeline_port *pp = &ctx->ports[ctx->n_ports++];
+        pp->port = hvp->port;
+        pp->subnet = ps;
+        pp->ofport = ofport->data;
+        pp->zone = pipeline_port_zone(ctx, hvp->port);
+        if (!pipeline_meter_assign(ctx, pp)) {
+            memset(pp, 0, sizeof *pp);
+            ctx->n_ports--;
+            continue;
         }
+        ps->ports[ps->n_ports++] = pp;
     }
 }
 
@@ -208,26 +204,34 @@ pipeline_ctx_destroy(struct pipeline_ctx *ctx)
     svec_destroy(&ctx->warnings);
 }
 
-/* Computes the desired flows, groups and meters of this host's bridge from
- * 'model', the host view 'hv' built from it and the local 'facts', and adds
- * them to 'table' (normally empty).  Problems that leave flows out, such as
- * a local port without an ofport yet, are appended to 'warnings' (if
- * nonnull), sorted and without duplicates.  The same input always gives the
- * same table. */
+/* Computes one unit of the pipeline from 'in': the host's own flows if
+ * 'hvs' is NULL, otherwise those of subnet 'hvs' and of its 'n_ports'
+ * local 'ports' (in view order).  Adds them to 'table', records every
+ * addition in 'log', tags the unit's conjunction actions (collected in
+ * 'sg', put into the table by pipeline_secgroups_flush()) with 'unit',
+ * and adds its warnings to 'warnings'. */
 void
-pipeline_compute(const struct model *model, const struct host_view *hv,
-                 const struct pipeline_facts *facts,
-                 struct desired_table *table, struct svec *warnings)
+pipeline_compute_unit(const struct pipeline_input *in,
+                      const struct host_view_subnet *hvs,
+                      const struct host_view_port *const *ports,
+                      size_t n_ports, struct desired_table *table,
+                      struct pipeline_log *log, const void *unit,
+                      struct pipeline_sg_shared *sg, struct svec *warnings)
 {
     struct pipeline_ctx ctx = {
-        .model = model,
-        .hv = hv,
-        .facts = facts,
+        .model = in->model,
+        .hv = in->hv,
+        .facts = in->facts,
+        .segments = in->segments,
         .table = table,
+        .host_scope = !hvs,
+        .log = log,
+        .unit = unit,
+        .sg = sg,
     };
     svec_init(&ctx.warnings);
 
-    pipeline_ctx_build(&ctx);
+    pipeline_ctx_build(&ctx, hvs, ports, n_ports);
     pipeline_groups_assign(&ctx);
 
     pipeline_classify(&ctx);
@@ -243,11 +247,51 @@ pipeline_compute(const struct model *model, const struct host_view *hv,
     pipeline_groups(&ctx);
     pipeline_meters(&ctx);
 
-    if (warnings) {
-        svec_sort_unique(&ctx.warnings);
-        svec_append(warnings, &ctx.warnings);
-    }
+    svec_append(warnings, &ctx.warnings);
     pipeline_ctx_destroy(&ctx);
+}
+
+/* Adds to 'keys' the security-group rule keys of the local 'port' of the
+ * host view of 'in', and to 'groups' the ids of the groups they read. */
+void
+pipeline_port_sg_keys(const struct pipeline_input *in,
+                      const struct model_port *port,
+                      struct pipeline_sg_shared *sg, struct svec *keys,
+                      struct sset *groups)
+{
+    struct pipeline_ctx ctx = {
+        .model = in->model,
+        .hv = in->hv,
+        .facts = in->facts,
+        .segments = in->segments,
+        .sg = sg,
+    };
+    svec_init(&ctx.warnings);
+    pipeline_secgroup_keys(&ctx, port, keys, groups);
+    svec_destroy(&ctx.warnings);
+}
+
+/* Puts into 'table' the security-group clause flows whose conjunctions
+ * changed (see pipeline_secgroups_flush()), recording them in 'sg' and
+ * adding warnings to 'warnings'. */
+void
+pipeline_flush_conjunctions(const struct pipeline_input *in,
+                            struct desired_table *table,
+                            struct pipeline_sg_shared *sg,
+                            struct svec *warnings)
+{
+    struct pipeline_ctx ctx = {
+        .model = in->model,
+        .hv = in->hv,
+        .facts = in->facts,
+        .segments = in->segments,
+        .table = table,
+        .sg = sg,
+    };
+    svec_init(&ctx.warnings);
+    pipeline_secgroups_flush(&ctx);
+    svec_append(warnings, &ctx.warnings);
+    svec_destroy(&ctx.warnings);
 }
 
 /* Returns true if 'table_id' is one of the pipeline's tables, in which the

@@ -116,9 +116,34 @@ bool pipeline_group_routers(const struct pipeline_facts *,
  * say otherwise (the default of jstack-dhcp-rate). */
 #define PIPELINE_DHCP_RATE_DEFAULT 20
 
-void pipeline_compute(const struct model *, const struct host_view *,
-                      const struct pipeline_facts *,
-                      struct desired_table *, struct svec *warnings);
+/* What one computation of the pipeline reads, all owned by the caller. */
+struct pipeline_input {
+    const struct model *model;
+    const struct host_view *hv;         /* Built from 'model'. */
+    const struct pipeline_facts *facts;
+    const struct shash *segments;       /* See struct pipeline_ctx. */
+};
+
+struct host_view_port;
+struct host_view_subnet;
+struct model_port;
+struct pipeline_log;
+struct pipeline_sg_shared;
+
+void pipeline_compute_unit(const struct pipeline_input *,
+                           const struct host_view_subnet *,
+                           const struct host_view_port *const *ports,
+                           size_t n_ports, struct desired_table *,
+                           struct pipeline_log *, const void *unit,
+                           struct pipeline_sg_shared *, struct svec *warnings);
+void pipeline_port_sg_keys(const struct pipeline_input *,
+                           const struct model_port *,
+                           struct pipeline_sg_shared *, struct svec *keys,
+                           struct sset *groups);
+void pipeline_flush_conjunctions(const struct pipeline_input *,
+                                 struct desired_table *,
+                                 struct pipeline_sg_shared *,
+                                 struct svec *warnings);
 
 /* A value/mask pair of an integer field: x matches if (x & mask) ==
  * value. */

@@ -34,6 +34,7 @@
 #include "openvswitch/util.h"
 #include "packets.h"
 #include "pipeline.h"
+#include "pipeline-state.h"
 #include "svec.h"
 #include "util.h"
 

@@ -25,6 +25,7 @@
 #include "openvswitch/ofp-protocol.h"
 #include "packets.h"
 #include "pipeline.h"
+#include "pipeline-state.h"
 #include "sset.h"
 #include "suites.h"
 #include "svec.h"
