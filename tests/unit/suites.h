@@ -31,7 +31,8 @@ char *test_read_file(const char *relative);
     UNIT_SUITE(test_dhcp_suite)               \
     UNIT_SUITE(test_metadata_suite)             \
     UNIT_SUITE(test_vr_suite)                   \
-    UNIT_SUITE(test_provider_suite)
+    UNIT_SUITE(test_provider_suite)             \
+    UNIT_SUITE(test_incremental_suite)
 
 #define UNIT_SUITE(NAME) Suite *NAME(void);
 UNIT_SUITES
