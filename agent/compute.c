@@ -32,14 +32,17 @@ struct compute {
     bool computed_once;         /* 'state_seqno' is meaningful. */
     bool forced;                /* compute_force() since the last run. */
 
-    struct desired_table desired;       /* Owned. */
+    struct pipeline_state *state;       /* Owned: the desired table,
+                                         * computed incrementally. */
     bool has_desired;           /* Computed from a model at least once. */
     uint64_t desired_seqno;     /* New number for each computation. */
     struct sset warnings;       /* Warnings of the last computation: only
                                  * new ones are logged, so a port waiting
                                  * for its interface is reported once, not
                                  * at every computation. */
-    long long int last_ms;      /* How long the last computation took. */
+    long long int last_usec;    /* How long the last computation took. */
+    size_t last_units;          /* Units it computed. */
+    bool last_full;             /* It computed every unit. */
 };
 
 /* Creates an empty computation.  The caller owns the result. */
@@ -48,7 +51,7 @@ compute_create(void)
 {
     struct compute *c = xzalloc(sizeof *c);
 
-    desired_table_init(&c->desired);
+    c->state = pipeline_state_create();
     sset_init(&c->warnings);
     return c;
 }
@@ -58,21 +61,23 @@ void
 compute_destroy(struct compute *c)
 {
     if (c) {
-        desired_table_destroy(&c->desired);
+        pipeline_state_destroy(c->state);
         sset_destroy(&c->warnings);
         free(c);
     }
 }
 
-/* Makes the next compute_run() recompute even if nothing changed. */
+/* Makes the next compute_run() recompute every unit even if nothing
+ * changed. */
 void
 compute_force(struct compute *c)
 {
     c->forced = true;
 }
 
-/* Recomputes the desired flows from 'state' if it changed since the last
- * computation, or if forced.  Nothing is computed before 'state' has both a
+/* Brings the desired flows up to date with 'state' if it changed since the
+ * last computation, computing again only what the change touches, or
+ * everything if forced.  Nothing is computed before 'state' has both a
  * model and facts. */
 void
 compute_run(struct compute *c, const struct host_state *state)
@@ -82,15 +87,15 @@ compute_run(struct compute *c, const struct host_state *state)
             && !c->forced)) {
         return;
     }
-    long long int start = time_msec();
+    long long int start = time_usec();
+    bool full = c->forced;
     c->state_seqno = state->seqno;
     c->computed_once = true;
     c->forced = false;
 
     struct svec warnings = SVEC_EMPTY_INITIALIZER;
-    desired_table_clear(&c->desired);
-    pipeline_compute(host_state_model(state), &state->view, &state->facts,
-                     &c->desired, &warnings);
+    pipeline_state_update(c->state, host_state_model(state), &state->view,
+                          &state->facts, full, &warnings);
     struct sset current = SSET_INITIALIZER(&current);
     for (size_t i = 0; i < warnings.n; i++) {
         if (!sset_contains(&c->warnings, warnings.names[i])) {
@@ -104,10 +109,15 @@ compute_run(struct compute *c, const struct host_state *state)
     svec_destroy(&warnings);
     c->has_desired = true;
     c->desired_seqno++;
-    c->last_ms = time_msec() - start;
+    c->last_usec = time_usec() - start;
+    const struct pipeline_state_stats *stats = pipeline_state_stats(c->state);
+    c->last_units = stats->n_computed;
+    c->last_full = stats->full;
     COVERAGE_INC(compute_pipeline);
-    VLOG_DBG("computed %"PRIuSIZE" flows in %lld ms",
-             hmap_count(&c->desired.flows), c->last_ms);
+    VLOG_DBG("computed %"PRIuSIZE" of %"PRIuSIZE" units (%"PRIuSIZE" flows) "
+             "in %lld us", stats->n_computed, stats->n_units,
+             hmap_count(&pipeline_state_table(c->state)->flows),
+             c->last_usec);
 }
 
 /* Returns true once desired flows have been computed from a model: before
@@ -122,7 +132,14 @@ compute_has_desired(const struct compute *c)
 const struct desired_table *
 compute_desired(const struct compute *c)
 {
-    return &c->desired;
+    return pipeline_state_table(c->state);
+}
+
+/* Returns how long the last computation took, in microseconds. */
+long long int
+compute_last_usec(const struct compute *c)
+{
+    return c->last_usec;
 }
 
 /* Returns the number of the current desired state. */
@@ -140,11 +157,14 @@ compute_format_status(const struct compute *c, struct ds *out)
         ds_put_cstr(out, "desired state: none yet (no document)\n");
         return;
     }
+    const struct desired_table *desired = pipeline_state_table(c->state);
     ds_put_format(out, "desired state #%"PRIu64": %"PRIuSIZE" flows, "
                   "%"PRIuSIZE" groups, %"PRIuSIZE" meters, computed in "
-                  "%lld ms, %"PRIuSIZE" warnings\n", c->desired_seqno,
-                  hmap_count(&c->desired.flows),
-                  hmap_count(&c->desired.groups),
-                  hmap_count(&c->desired.meters), c->last_ms,
-                  sset_count(&c->warnings));
+                  "%.3f ms (%"PRIuSIZE" of %"PRIuSIZE" units%s), %"PRIuSIZE
+                  " warnings\n", c->desired_seqno,
+                  hmap_count(&desired->flows), hmap_count(&desired->groups),
+                  hmap_count(&desired->meters), c->last_usec / 1000.0,
+                  c->last_units,
+                  pipeline_state_stats(c->state)->n_units,
+                  c->last_full ? ", full" : "", sset_count(&c->warnings));
 }
