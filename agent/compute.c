@@ -135,6 +135,14 @@ compute_desired(const struct compute *c)
     return pipeline_state_table(c->state);
 }
 
+/* Returns the identities of the flows, groups and meters that changed in
+ * compute_desired() since the caller (ofctrl) last emptied it. */
+struct desired_table *
+compute_changes(struct compute *c)
+{
+    return pipeline_state_changes(c->state);
+}
+
 /* Returns how long the last computation took, in microseconds. */
 long long int
 compute_last_usec(const struct compute *c)

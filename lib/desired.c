@@ -82,10 +82,50 @@ desired_flow_hash(uint8_t table_id, uint16_t priority,
                     minimatch_hash(match, 0));
 }
 
+/* If 't' tracks its changes, records that the flow with the identity of
+ * 'f' was added or removed. */
+static void
+desired_track_flow(struct desired_table *t, const struct desired_flow *f)
+{
+    if (t->tracker && !desired_table_find_flow(t->tracker, f->table_id,
+                                               f->priority, &f->match)) {
+        struct desired_flow *key = desired_flow_clone(f);
+        hmap_insert(&t->tracker->flows, &key->node,
+                    desired_flow_hash(f->table_id, f->priority,
+                                      &f->match));
+    }
+}
+
+/* If 't' tracks its changes, records that the meter ('is_meter') or group
+ * 'id' was added or removed. */
+static void
+desired_track_id(struct desired_table *t, uint32_t id, bool is_meter)
+{
+    if (!t->tracker) {
+        /* Not tracked. */
+    } else if (is_meter) {
+        if (!desired_table_find_meter(t->tracker, id)) {
+            desired_table_set_meter(t->tracker, id, "");
+        }
+    } else if (!desired_table_find_group(t->tracker, id)) {
+        desired_table_set_group(t->tracker, id, "");
+    }
+}
+
+/* Makes 't' record in 'tracker' (or nowhere, if it is NULL) the identity
+ * of every flow, group and meter that the pipeline adds to 't' or removes
+ * from it from now on (see struct desired_table). */
+void
+desired_table_track(struct desired_table *t, struct desired_table *tracker)
+{
+    t->tracker = tracker;
+}
+
 /* Initializes 't' as an empty table. */
 void
 desired_table_init(struct desired_table *t)
 {
+    t->tracker = NULL;
     hmap_init(&t->flows);
     hmap_init(&t->groups);
     hmap_init(&t->meters);
@@ -278,6 +318,7 @@ desired_table_add_flow(struct desired_table *t, uint8_t table_id,
 
     hmap_insert(&t->flows, &f->node,
                 desired_flow_hash(table_id, priority, &f->match));
+    desired_track_flow(t, f);
     if (flowp) {
         *flowp = f;
     }
@@ -432,6 +473,7 @@ desired_table_unref_flow(struct desired_table *t,
     struct desired_flow *f = CONST_CAST(struct desired_flow *, f_);
     ovs_assert(f->n_refs > 0);
     if (!--f->n_refs) {
+        desired_track_flow(t, f);
         hmap_remove(&t->flows, &f->node);
         desired_flow_destroy(f);
     }
@@ -510,6 +552,7 @@ desired_table_add_group(struct desired_table *t, uint32_t group_id,
                                                                  group_id);
         if (!g) {
             desired_table_set_group(t, group_id, ds_cstr(&canon));
+            desired_track_id(t, group_id, false);
         } else if (strcmp(g->spec, ds_cstr(&canon))) {
             msg = xasprintf("%s: conflicts with group_id=%"PRIu32",%s",
                             text, group_id, g->spec);
@@ -553,6 +596,7 @@ desired_table_add_meter(struct desired_table *t, uint32_t meter_id,
                                                                  meter_id);
         if (!m) {
             desired_table_set_meter(t, meter_id, ds_cstr(&canon));
+            desired_track_id(t, meter_id, true);
         } else if (strcmp(m->spec, ds_cstr(&canon))) {
             msg = xasprintf("%s: conflicts with meter=%"PRIu32" %s",
                             text, meter_id, m->spec);
@@ -835,6 +879,7 @@ desired_table_unref_group(struct desired_table *t, uint32_t group_id)
                                                                   group_id));
     ovs_assert(g && g->n_refs > 0);
     if (!--g->n_refs) {
+        desired_track_id(t, group_id, false);
         desired_table_remove_group(t, group_id);
     }
 }
@@ -849,6 +894,7 @@ desired_table_unref_meter(struct desired_table *t, uint32_t meter_id)
                                                                   meter_id));
     ovs_assert(m && m->n_refs > 0);
     if (!--m->n_refs) {
+        desired_track_id(t, meter_id, true);
         desired_table_remove_meter(t, meter_id);
     }
 }

@@ -143,12 +143,20 @@ struct desired_table {
     struct hmap meters;         /* Contains struct desired_meter. */
     struct hmap owners;         /* Contains struct desired_owner. */
     struct hmap cookies;        /* Contains struct desired_cookie_owners. */
+    struct desired_table *tracker;      /* Not owned, may be NULL: gets the
+                                         * identity of every flow (with its
+                                         * last actions), group and meter
+                                         * (with an empty spec) that the
+                                         * pipeline added or removed since
+                                         * its owner last emptied it, so
+                                         * that ofctrl diffs only those. */
 };
 
 void desired_table_init(struct desired_table *);
 void desired_table_destroy(struct desired_table *);
 void desired_table_clear(struct desired_table *);
 void desired_table_swap(struct desired_table *, struct desired_table *);
+void desired_table_track(struct desired_table *, struct desired_table *);
 
 char *desired_table_add_flow(struct desired_table *, uint8_t table_id,
                              uint16_t priority, uint64_t cookie,

@@ -86,6 +86,9 @@ struct pipeline_state_subnet {
 struct pipeline_state {
     struct desired_table table; /* The desired state: the union of the
                                  * units and the conjunction flows. */
+    struct desired_table changes;       /* What changed in 'table' since
+                                         * its consumer last emptied it
+                                         * (table.tracker). */
     struct pipeline_sg_shared sg;       /* Groups, conjunction ids and
                                          * conjunction flows. */
     struct pipeline_unit host;  /* The host's own flows. */
@@ -137,6 +140,8 @@ pipeline_state_create(void)
     struct pipeline_state *st = xzalloc(sizeof *st);
 
     desired_table_init(&st->table);
+    desired_table_init(&st->changes);
+    desired_table_track(&st->table, &st->changes);
     pipeline_secgroups_init(&st->sg);
     pipeline_unit_init(&st->host, NULL);
     hmap_init(&st->units);
@@ -207,6 +212,7 @@ pipeline_state_destroy(struct pipeline_state *st)
     pipeline_conj_destroy(&st->sg.check_conj);
 
     desired_table_destroy(&st->table);
+    desired_table_destroy(&st->changes);
     pipeline_facts_destroy(&st->facts);
     free(st->routers);
     shash_destroy_free_data(&st->segments);
@@ -219,6 +225,14 @@ const struct desired_table *
 pipeline_state_table(const struct pipeline_state *st)
 {
     return &st->table;
+}
+
+/* Returns the identities of the flows, groups and meters that changed in
+ * the table since the caller last emptied it (desired_table_clear()). */
+struct desired_table *
+pipeline_state_changes(struct pipeline_state *st)
+{
+    return &st->changes;
 }
 
 /* Returns what the last update did. */

@@ -47,6 +47,7 @@ void pipeline_state_update(struct pipeline_state *, const struct model *,
                            struct svec *warnings);
 const struct desired_table *pipeline_state_table(
     const struct pipeline_state *);
+struct desired_table *pipeline_state_changes(struct pipeline_state *);
 const struct pipeline_state_stats *pipeline_state_stats(
     const struct pipeline_state *);
 

@@ -10,7 +10,8 @@
  * ofports, tunnels, routers down, the metadata tap) must always leave the
  * incremental desired table, cookies and warnings included, equal to the
  * one a full computation gives for the same input; and one port changed
- * must recompute one unit. */
+ * must recompute one unit.  The table's change tracker must name every
+ * flow, group and meter that changed. */
 
 #include <config.h>
 
@@ -388,6 +389,71 @@ inc_warnings_text(const struct svec *warnings)
     return ds_steal_cstr(&s);
 }
 
+/* Copies the flows, groups and meters of 'src' into the empty 'dst'. */
+static void
+inc_copy_table(struct desired_table *dst, const struct desired_table *src)
+{
+    const struct desired_flow *f;
+    HMAP_FOR_EACH (f, node, &src->flows) {
+        desired_table_insert_flow(dst, desired_flow_clone(f));
+    }
+    const struct desired_group *g;
+    HMAP_FOR_EACH (g, node, &src->groups) {
+        desired_table_set_group(dst, g->group_id, g->spec);
+    }
+    const struct desired_meter *m;
+    HMAP_FOR_EACH (m, node, &src->meters) {
+        desired_table_set_meter(dst, m->meter_id, m->spec);
+    }
+}
+
+/* Returns true if flows 'a' and 'b' (either may be NULL) differ. */
+static bool
+inc_flows_differ(const struct desired_flow *a, const struct desired_flow *b)
+{
+    return (!a != !b
+            || (a && (a->cookie != b->cookie
+                      || !desired_flow_actions_equal(a, b))));
+}
+
+/* Checks that 'changes' names every flow, group and meter that differs
+ * between 'before' and 'after'. */
+static void
+inc_check_changes(const struct desired_table *before,
+                  const struct desired_table *after,
+                  const struct desired_table *changes, uint32_t seed,
+                  int step)
+{
+    const struct desired_table *tables[] = { before, after };
+    for (size_t i = 0; i < 2; i++) {
+        const struct desired_flow *f;
+        HMAP_FOR_EACH (f, node, &tables[i]->flows) {
+            const struct desired_flow *other = desired_table_find_flow(
+                tables[1 - i], f->table_id, f->priority, &f->match);
+            ck_assert_msg(!inc_flows_differ(f, other)
+                          || desired_table_find_flow(changes, f->table_id,
+                                                     f->priority,
+                                                     &f->match),
+                          "seed %"PRIu32" step %d: a changed flow is not "
+                          "tracked", seed, step);
+        }
+        const struct desired_group *g;
+        HMAP_FOR_EACH (g, node, &tables[i]->groups) {
+            const struct desired_group *other = desired_table_find_group(
+                tables[1 - i], g->group_id);
+            ck_assert(!(!other || strcmp(other->spec, g->spec))
+                      || desired_table_find_group(changes, g->group_id));
+        }
+        const struct desired_meter *m;
+        HMAP_FOR_EACH (m, node, &tables[i]->meters) {
+            const struct desired_meter *other = desired_table_find_meter(
+                tables[1 - i], m->meter_id);
+            ck_assert(!(!other || strcmp(other->spec, m->spec))
+                      || desired_table_find_meter(changes, m->meter_id));
+        }
+    }
+}
+
 /* Runs 'n_steps' random changes from seed 'seed', comparing the
  * incremental and the full table after each. */
 static void
@@ -449,9 +515,17 @@ inc_run(uint32_t seed, int n_steps)
         }
         pipeline_facts_assign_ids(&w.facts, &hv);
 
+        struct desired_table before;
+        desired_table_init(&before);
+        inc_copy_table(&before, pipeline_state_table(st));
+        desired_table_clear(pipeline_state_changes(st));
+
         struct svec inc_warnings = SVEC_EMPTY_INITIALIZER;
         pipeline_state_update(st, model, &hv, &w.facts, false,
                               &inc_warnings);
+        inc_check_changes(&before, pipeline_state_table(st),
+                          pipeline_state_changes(st), seed, step);
+        desired_table_destroy(&before);
         char *inc_text = inc_table_text(pipeline_state_table(st));
 
         struct desired_table full;
