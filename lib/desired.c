@@ -365,10 +365,10 @@ desired_table_explain_cookie(const struct desired_table *t, uint64_t cookie)
 /* Records in 't''s owner index that the object of 'kind' named 'id' owns
  * (or shares) flow 'f' of 't'.  An owner that adds the same flow twice in
  * a row (identical flows from two places of one stage) has it listed
- * once.  Returns true if 'f' was added to the owner's list, false if it
- * was already last there (then desired_table_remove_owner() must not be
- * called for this call). */
-bool
+ * once.  Returns the owner if 'f' was added to its list, NULL if it was
+ * already last there (then there is nothing to remove with
+ * desired_table_remove_owner()). */
+const struct desired_owner *
 desired_table_add_owner(struct desired_table *t, const struct desired_flow *f,
                         enum desired_owner_kind kind, const char *id)
 {
@@ -382,7 +382,7 @@ desired_table_add_owner(struct desired_table *t, const struct desired_flow *f,
         hmap_insert(&t->owners, &o->node, desired_owner_hash(kind, id));
     }
     if (o->n_flows && o->flows[o->n_flows - 1] == f) {
-        return false;
+        return NULL;
     }
     if (o->n_flows >= o->allocated_flows) {
         o->flows = x2nrealloc(o->flows, &o->allocated_flows,
@@ -400,7 +400,7 @@ desired_table_add_owner(struct desired_table *t, const struct desired_flow *f,
     }
     for (size_t i = 0; i < c->n_owners; i++) {
         if (c->owners[i] == o) {
-            return true;
+            return o;
         }
     }
     if (c->n_owners >= c->allocated_owners) {
@@ -408,23 +408,20 @@ desired_table_add_owner(struct desired_table *t, const struct desired_flow *f,
                                sizeof *c->owners);
     }
     c->owners[c->n_owners++] = o;
-    return true;
+    return o;
 }
 
-/* Undoes one desired_table_add_owner() of 'f' by the object of 'kind' named
- * 'id' that returned true: 'f' leaves that owner's list (its last
- * occurrence), the owner leaves the index when it owns nothing more, and
- * the cookie index forgets the owner for 'f''s cookie when none of its
- * flows carries that cookie any more. */
+/* Undoes one desired_table_add_owner() of 'f' that returned 'o_': 'f'
+ * leaves that owner's list (its last occurrence), the owner leaves the
+ * index (and is freed) when it owns nothing more, and the cookie index
+ * forgets the owner for 'f''s cookie when none of its flows carries that
+ * cookie any more. */
 void
 desired_table_remove_owner(struct desired_table *t,
                            const struct desired_flow *f,
-                           enum desired_owner_kind kind, const char *id)
+                           const struct desired_owner *o_)
 {
-    struct desired_owner *o = CONST_CAST(struct desired_owner *,
-                                         desired_table_find_owner(t, kind,
-                                                                  id));
-    ovs_assert(o);
+    struct desired_owner *o = CONST_CAST(struct desired_owner *, o_);
 
     size_t i = o->n_flows;
     while (i > 0 && o->flows[i - 1] != f) {

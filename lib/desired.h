@@ -163,12 +163,12 @@ char *desired_table_add_flow(struct desired_table *, uint8_t table_id,
                              const char *match, const char *actions,
                              const struct desired_flow **flowp)
     OVS_WARN_UNUSED_RESULT;
-bool desired_table_add_owner(struct desired_table *,
-                             const struct desired_flow *,
-                             enum desired_owner_kind, const char *id);
+const struct desired_owner *desired_table_add_owner(
+    struct desired_table *, const struct desired_flow *,
+    enum desired_owner_kind, const char *id);
 void desired_table_remove_owner(struct desired_table *,
                                 const struct desired_flow *,
-                                enum desired_owner_kind, const char *id);
+                                const struct desired_owner *);
 void desired_table_unref_flow(struct desired_table *,
                               const struct desired_flow *);
 void desired_table_unref_group(struct desired_table *, uint32_t group_id);

@@ -26,22 +26,26 @@
 #include "openvswitch/util.h"
 #include "util.h"
 
-/* One addition to a desired table, in a struct pipeline_log. */
+/* One addition to a desired table, in a struct pipeline_log (24 bytes: a
+ * unit's log costs about two entries per flow). */
 struct pipeline_log_entry {
     enum {
         PIPELINE_LOG_FLOW,      /* A reference to 'flow'. */
-        PIPELINE_LOG_OWNER,     /* 'flow' recorded for owner 'kind',
-                                 * 'owner_id'. */
+        PIPELINE_LOG_OWNER,     /* 'flow' recorded for 'owner'. */
         PIPELINE_LOG_GROUP,     /* A reference to group 'id'. */
         PIPELINE_LOG_METER,     /* A reference to meter 'id'. */
-        PIPELINE_LOG_CONJ,      /* Actions added to 'conj' by 'unit'. */
+        PIPELINE_LOG_CONJ,      /* Actions added to 'conj' by the unit. */
     } type;
-    const struct desired_flow *flow;    /* In the desired table. */
-    enum desired_owner_kind kind;
-    char *owner_id;             /* Owned. */
-    uint32_t id;
-    struct pipeline_conj_flow *conj;    /* In a pipeline_conj_flows. */
-    const void *unit;
+    union {
+        const struct desired_flow *flow;        /* FLOW, OWNER: in the
+                                                 * desired table. */
+        struct pipeline_conj_flow *conj;        /* CONJ: in a
+                                                 * pipeline_conj_flows. */
+        uint32_t id;                            /* GROUP, METER. */
+    };
+    const struct desired_owner *owner;  /* OWNER: in the table's owner
+                                         * index, which keeps it while
+                                         * it owns 'flow'. */
 };
 
 /* Initializes 'log' as empty. */
@@ -57,9 +61,6 @@ pipeline_log_init(struct pipeline_log *log)
 void
 pipeline_log_destroy(struct pipeline_log *log)
 {
-    for (size_t i = 0; i < log->n; i++) {
-        free(log->entries[i].owner_id);
-    }
     free(log->entries);
     pipeline_log_init(log);
 }
@@ -87,7 +88,8 @@ pipeline_log_add_conj(struct pipeline_log *log,
                       struct pipeline_conj_flow *conj)
 {
     for (size_t i = log->n; i > 0 && i + 8 > log->n; i--) {
-        if (log->entries[i - 1].conj == conj) {
+        if (log->entries[i - 1].type == PIPELINE_LOG_CONJ
+            && log->entries[i - 1].conj == conj) {
             return;
         }
     }
@@ -108,7 +110,7 @@ pipeline_log_undo(struct pipeline_log *log, const void *unit,
             desired_table_unref_flow(table, e->flow);
             break;
         case PIPELINE_LOG_OWNER:
-            desired_table_remove_owner(table, e->flow, e->kind, e->owner_id);
+            desired_table_remove_owner(table, e->flow, e->owner);
             break;
         case PIPELINE_LOG_GROUP:
             desired_table_unref_group(table, e->id);
@@ -182,12 +184,16 @@ void
 pipeline_add_owner(struct pipeline_ctx *ctx, const struct desired_flow *flow,
                    enum desired_owner_kind kind, const char *owner_id)
 {
-    if (flow && desired_table_add_owner(ctx->table, flow, kind, owner_id)) {
+    const struct desired_owner *owner = (flow
+                                         ? desired_table_add_owner(
+                                             ctx->table, flow, kind,
+                                             owner_id)
+                                         : NULL);
+    if (owner) {
         struct pipeline_log_entry *e = pipeline_log_append(
             ctx->log, PIPELINE_LOG_OWNER);
         e->flow = flow;
-        e->kind = kind;
-        e->owner_id = xstrdup(owner_id);
+        e->owner = owner;
     }
 }
 
