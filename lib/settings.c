@@ -339,7 +339,7 @@ settings_resolve(const struct smap *external_ids,
             settings_parse_uint(key, value, 1, 100000,
                                 &settings->metadata_burst, problems);
         } else if (!strcmp(key->key, "jstack-poll-interval")) {
-            settings_parse_uint(key, value, 100, 3600 * 1000,
+            settings_parse_uint(key, value, 10, 3600 * 1000,
                                 &settings->poll_interval, problems);
         } else if (!strcmp(key->key, "jstack-max-document-size")) {
             settings_parse_uint(key, value, 1024, UINT_MAX,

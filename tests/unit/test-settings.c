@@ -320,7 +320,7 @@ START_TEST(test_settings_invalid)
     ck_assert_str_eq(problems.names[1], "setting jstack-metadata-port: "
                      "\"70000\" is not an integer between 1 and 65535");
     ck_assert_str_eq(problems.names[2], "setting jstack-poll-interval: "
-                     "\"soon\" is not an integer between 100 and 3600000");
+                     "\"soon\" is not an integer between 10 and 3600000");
 
     settings_destroy(&settings);
     svec_destroy(&problems);
