@@ -35,3 +35,11 @@ bench-vr-failover: agent/jstack-agent
 .PHONY: bench-soak
 bench-soak: agent/jstack-agent
 	$(SHELL) $(top_srcdir)/bench/bench-soak.sh $(abs_top_builddir) 10000
+
+# Times model_parse(), json_from_string() and SHA-1 on a document file
+# (bench/make-document.py writes one with security groups).
+EXTRA_PROGRAMS += bench/bench-parse
+bench_bench_parse_SOURCES = bench/bench-parse.c
+bench_bench_parse_LDADD = lib/libjstack.a $(OVS_LIBS)
+CLEANFILES += bench/bench-parse
+EXTRA_DIST += bench/make-document.py

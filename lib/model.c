@@ -15,6 +15,8 @@
 #include <string.h>
 
 #include "openvswitch/dynamic-string.h"
+#include "json-reader.h"
+#include "hash.h"
 #include "openvswitch/json.h"
 #include "openvswitch/shash.h"
 #include "packets.h"
@@ -101,26 +103,24 @@ quote(const char *s)
 /* Returns the kind of 'type', with its article, for messages.  The result is
  * a static string. */
 static const char *
-json_kind(enum json_type type)
+json_kind(enum json_reader_type type)
 {
     switch (type) {
-    case JSON_NULL:
+    case JSON_READER_NULL:
         return "null";
-    case JSON_FALSE:
-    case JSON_TRUE:
+    case JSON_READER_FALSE:
+    case JSON_READER_TRUE:
         return "a boolean";
-    case JSON_OBJECT:
+    case JSON_READER_OBJECT:
         return "an object";
-    case JSON_ARRAY:
+    case JSON_READER_ARRAY:
         return "an array";
-    case JSON_INTEGER:
+    case JSON_READER_INTEGER:
         return "an integer";
-    case JSON_REAL:
+    case JSON_READER_REAL:
         return "a real number";
-    case JSON_STRING:
+    case JSON_READER_STRING:
         return "a string";
-    case JSON_N_TYPES:
-    case JSON_SERIALIZED_OBJECT:
     default:
         return "an unknown value";
     }
@@ -128,17 +128,17 @@ json_kind(enum json_type type)
 
 /* Returns the member 'field' of 'object', or NULL if it is absent or null.
  * The result points into 'object'. */
-static const struct json *
-field_get(const struct json *object, const char *field)
+static const struct json_reader_value *
+field_get(const struct json_reader_value *object, const char *field)
 {
-    const struct json *value = shash_find_data(json_object(object), field);
-    return value && value->type != JSON_NULL ? value : NULL;
+    const struct json_reader_value *value = json_reader_member(object, field);
+    return value && value->type != JSON_READER_NULL ? value : NULL;
 }
 
 /* Checks that 'value' of 'field' has type 'type', reporting it if not. */
 static bool
-check_type(struct checker *c, const char *field, const struct json *value,
-           enum json_type type)
+check_type(struct checker *c, const char *field,
+           const struct json_reader_value *value, enum json_reader_type type)
 {
     if (value->type != type) {
         report(c, field, "must be %s, not %s",
@@ -152,10 +152,10 @@ check_type(struct checker *c, const char *field, const struct json *value,
  * 'object').  An absent or null member is an error if 'required', else it
  * sets '*out' to NULL.  Returns false after reporting an error. */
 static bool
-get_string(struct checker *c, const struct json *object, const char *field,
+get_string(struct checker *c, const struct json_reader_value *object, const char *field,
            bool required, const char **out)
 {
-    const struct json *value = field_get(object, field);
+    const struct json_reader_value *value = field_get(object, field);
 
     *out = NULL;
     if (!value) {
@@ -165,10 +165,10 @@ get_string(struct checker *c, const struct json *object, const char *field,
         }
         return true;
     }
-    if (!check_type(c, field, value, JSON_STRING)) {
+    if (!check_type(c, field, value, JSON_READER_STRING)) {
         return false;
     }
-    *out = json_string(value);
+    *out = value->string;
     return true;
 }
 
@@ -177,11 +177,11 @@ get_string(struct checker *c, const struct json *object, const char *field,
  * 'required', else it sets '*out' to 0.  Returns false after reporting an
  * error. */
 static bool
-get_integer(struct checker *c, const struct json *object, const char *field,
+get_integer(struct checker *c, const struct json_reader_value *object, const char *field,
             bool required, long long int min, long long int max,
             long long int *out)
 {
-    const struct json *value = field_get(object, field);
+    const struct json_reader_value *value = field_get(object, field);
 
     *out = 0;
     if (!value) {
@@ -191,10 +191,10 @@ get_integer(struct checker *c, const struct json *object, const char *field,
         }
         return true;
     }
-    if (!check_type(c, field, value, JSON_INTEGER)) {
+    if (!check_type(c, field, value, JSON_READER_INTEGER)) {
         return false;
     }
-    long long int n = json_integer(value);
+    long long int n = value->integer;
     if (n < min || n > max) {
         if (max == LLONG_MAX) {
             report(c, field, "must be at least %lld, not %lld", min, n);
@@ -212,27 +212,43 @@ get_integer(struct checker *c, const struct json *object, const char *field,
  * 'object'), or NULL if the member is absent or null, which stands for an
  * empty list.  Returns false after reporting an error. */
 static bool
-get_array(struct checker *c, const struct json *object, const char *field,
-          const struct json_array **out)
+get_array(struct checker *c, const struct json_reader_value *object, const char *field,
+          const struct json_reader_value **out)
 {
-    const struct json *value = field_get(object, field);
+    const struct json_reader_value *value = field_get(object, field);
 
     *out = NULL;
     if (!value) {
         return true;
     }
-    if (!check_type(c, field, value, JSON_ARRAY)) {
+    if (!check_type(c, field, value, JSON_READER_ARRAY)) {
         return false;
     }
-    *out = json_array(value);
+    *out = value;
     return true;
 }
 
 /* Returns the number of elements of 'array', which may be NULL. */
 static size_t
-array_size(const struct json_array *array)
+array_size(const struct json_reader_value *array)
 {
     return array ? array->n : 0;
+}
+
+/* Returns the first element of 'array', which may be NULL, or NULL if it
+ * has none. */
+static const struct json_reader_value *
+array_first(const struct json_reader_value *array)
+{
+    return array ? json_reader_first(array) : NULL;
+}
+
+/* Returns the element of 'array' after 'elem', or NULL after the last. */
+static const struct json_reader_value *
+array_next(const struct json_reader_value *array,
+           const struct json_reader_value *elem)
+{
+    return json_reader_next(array, elem);
 }
 
 /* Returns true if 's' is usable as an id: non-empty printable ASCII without
@@ -254,7 +270,7 @@ id_is_valid(const char *s)
 /* Checks the id member 'field' of 'object' and returns it (pointing into
  * 'object'), or NULL after reporting why it is not usable. */
 static const char *
-get_id(struct checker *c, const struct json *object, const char *field)
+get_id(struct checker *c, const struct json_reader_value *object, const char *field)
 {
     const char *id;
 
@@ -438,36 +454,36 @@ port_clone(struct model_port *dst, const struct model_port *src)
 /* Parses the "securitygroupIds" of 'object' into 'port', checking that each
  * names a group of 'all_sgs'. */
 static void
-port_parse_sg_ids(struct checker *c, const struct json *object,
+port_parse_sg_ids(struct checker *c, const struct json_reader_value *object,
                   const struct sset *all_sgs, struct model_port *port)
 {
     static const char field[] = "securitygroupIds";
-    const struct json_array *ids;
+    const struct json_reader_value *ids;
 
     if (!get_array(c, object, field, &ids)) {
         return;
     }
     port->sg_ids = xcalloc(array_size(ids), sizeof *port->sg_ids);
-    for (size_t i = 0; i < array_size(ids); i++) {
-        const struct json *id = ids->elems[i];
-        if (id->type != JSON_STRING) {
+    const struct json_reader_value *id = array_first(ids);
+    for (size_t i = 0; i < array_size(ids); i++, id = array_next(ids, id)) {
+        if (id->type != JSON_READER_STRING) {
             report(c, field, "entries must be strings, not %s",
                    json_kind(id->type));
             continue;
         }
 
-        char *quoted = quote(json_string(id));
-        if (!sset_contains(all_sgs, json_string(id))) {
+        char *quoted = quote(id->string);
+        if (!sset_contains(all_sgs, id->string)) {
             report(c, field, "unknown securitygroup %s", quoted);
         } else {
             bool dup = false;
             for (size_t j = 0; j < port->n_sg_ids; j++) {
-                dup = dup || !strcmp(port->sg_ids[j], json_string(id));
+                dup = dup || !strcmp(port->sg_ids[j], id->string);
             }
             if (dup) {
                 report(c, field, "duplicate securitygroup %s", quoted);
             } else {
-                port->sg_ids[port->n_sg_ids++] = xstrdup(json_string(id));
+                port->sg_ids[port->n_sg_ids++] = xstrdup(id->string);
             }
         }
         free(quoted);
@@ -477,10 +493,10 @@ port_parse_sg_ids(struct checker *c, const struct json *object,
 /* Parses the optional "allowedAddressPairs" of 'object' into 'port', whose
  * MAC stands in for an absent "mac".  'mac_ok' says whether it is valid. */
 static void
-port_parse_pairs(struct checker *c, const struct json *object, bool mac_ok,
+port_parse_pairs(struct checker *c, const struct json_reader_value *object, bool mac_ok,
                  struct model_port *port)
 {
-    const struct json_array *pairs;
+    const struct json_reader_value *pairs;
 
     if (!get_array(c, object, "allowedAddressPairs", &pairs)) {
         return;
@@ -488,8 +504,9 @@ port_parse_pairs(struct checker *c, const struct json *object, bool mac_ok,
     port->pairs = (array_size(pairs)
                    ? xcalloc(pairs->n, sizeof *port->pairs)
                    : NULL);
-    for (size_t i = 0; i < array_size(pairs); i++) {
-        const struct json *pair = pairs->elems[i];
+    const struct json_reader_value *pair = array_first(pairs);
+    for (size_t i = 0; i < array_size(pairs);
+         i++, pair = array_next(pairs, pair)) {
         struct model_address_pair *p = &port->pairs[port->n_pairs];
         char *field = xasprintf("allowedAddressPairs[%"PRIuSIZE"]", i);
         char *ip_field = xasprintf("%s.ip", field);
@@ -497,7 +514,7 @@ port_parse_pairs(struct checker *c, const struct json *object, bool mac_ok,
         const char *ip, *mac;
         bool ok = true;
 
-        if (!check_type(c, field, pair, JSON_OBJECT)) {
+        if (!check_type(c, field, pair, JSON_READER_OBJECT)) {
             ok = false;
         } else {
             if (!get_string(c, pair, "ip", false, &ip)) {
@@ -515,14 +532,14 @@ port_parse_pairs(struct checker *c, const struct json *object, bool mac_ok,
                 p->ip &= plen_mask(p->plen);
             }
 
-            const struct json *mac_json = field_get(pair, "mac");
+            const struct json_reader_value *mac_json = field_get(pair, "mac");
             if (!mac_json) {
                 mac = NULL;
-            } else if (!check_type(c, mac_field, mac_json, JSON_STRING)) {
+            } else if (!check_type(c, mac_field, mac_json, JSON_READER_STRING)) {
                 ok = false;
                 mac = NULL;
             } else {
-                mac = json_string(mac_json);
+                mac = mac_json->string;
             }
             if (mac && *mac) {
                 ok = parse_port_mac(c, mac_field, mac, &p->mac) && ok;
@@ -545,7 +562,7 @@ port_parse_pairs(struct checker *c, const struct json *object, bool mac_ok,
  * 'network_ok' says whether 's->network' is valid.  Reports every problem,
  * and duplicates of ports already recorded in 'dups'. */
 static void
-port_parse(struct checker *c, const struct json *json, const char *where,
+port_parse(struct checker *c, const struct json_reader_value *json, const char *where,
            enum model_port_type type, const struct model_subnet *s,
            bool network_ok, const struct sset *all_sgs,
            struct port_dups *dups, struct model_port *port)
@@ -558,7 +575,7 @@ port_parse(struct checker *c, const struct json *json, const char *where,
     const char *s_value;
     long long int n;
 
-    if (!check_type(c, where, json, JSON_OBJECT)) {
+    if (!check_type(c, where, json, JSON_READER_OBJECT)) {
         return;
     }
 
@@ -646,7 +663,7 @@ port_parse(struct checker *c, const struct json *json, const char *where,
 /* Parses rule number 'index' of a security group into 'rule', which must be
  * zeroed.  Remote groups must be in 'all_sgs'. */
 static void
-rule_parse(struct checker *c, const struct json *json,
+rule_parse(struct checker *c, const struct json_reader_value *json,
            const struct sset *all_sgs, struct model_sg_rule *rule)
 {
     const char *s_value;
@@ -769,12 +786,12 @@ secgroup_clone(struct model_secgroup *dst, const struct model_secgroup *src)
  * 'sg', which must be zeroed.  'seen' holds the ids of the subnet's groups
  * parsed before; this one's is added. */
 static void
-secgroup_parse(struct checker *c, const struct json *json, size_t index,
+secgroup_parse(struct checker *c, const struct json_reader_value *json, size_t index,
                const struct sset *all_sgs, struct sset *seen,
                struct model_secgroup *sg)
 {
     char *where = xasprintf("securitygroups[%"PRIuSIZE"]", index);
-    if (!check_type(c, where, json, JSON_OBJECT)) {
+    if (!check_type(c, where, json, JSON_READER_OBJECT)) {
         free(where);
         return;
     }
@@ -791,14 +808,16 @@ secgroup_parse(struct checker *c, const struct json *json, size_t index,
         }
     }
 
-    const struct json_array *rules;
+    const struct json_reader_value *rules;
     if (get_array(c, json, "securitygroupRules", &rules)) {
         sg->rules = xcalloc(array_size(rules), sizeof *sg->rules);
-        for (size_t i = 0; i < array_size(rules); i++) {
+        const struct json_reader_value *rule = array_first(rules);
+        for (size_t i = 0; i < array_size(rules);
+             i++, rule = array_next(rules, rule)) {
             checker_set_object(c, xasprintf("%s: rule %"PRIuSIZE, name, i));
-            if (check_type(c, "securitygroupRules", rules->elems[i],
-                           JSON_OBJECT)) {
-                rule_parse(c, rules->elems[i], all_sgs,
+            if (check_type(c, "securitygroupRules", rule,
+                           JSON_READER_OBJECT)) {
+                rule_parse(c, rule, all_sgs,
                            &sg->rules[sg->n_rules++]);
             }
         }
@@ -839,8 +858,8 @@ subnet_destroy(struct model_subnet *subnet)
     free(subnet);
 }
 
-/* Returns a deep copy of 'src', which the caller must free with
- * subnet_destroy(). */
+/* Returns a deep copy of 'src', its digest included, which the caller must
+ * free with subnet_destroy(). */
 static struct model_subnet *
 subnet_clone(const struct model_subnet *src)
 {
@@ -880,10 +899,10 @@ subnet_clone(const struct model_subnet *src)
 /* Parses the IPv4 list 'field' of 'json' into '*ips' and '*n_ips' (an owned
  * array).  If 'unique', duplicates and 0.0.0.0 are errors. */
 static void
-ip_list_parse(struct checker *c, const struct json *json, const char *field,
+ip_list_parse(struct checker *c, const struct json_reader_value *json, const char *field,
               bool unique, ovs_be32 **ips, size_t *n_ips)
 {
-    const struct json_array *array;
+    const struct json_reader_value *array;
 
     *ips = NULL;
     *n_ips = 0;
@@ -891,16 +910,17 @@ ip_list_parse(struct checker *c, const struct json *json, const char *field,
         return;
     }
     *ips = xcalloc(array_size(array), sizeof **ips);
-    for (size_t i = 0; i < array_size(array); i++) {
-        const struct json *elem = array->elems[i];
+    const struct json_reader_value *elem = array_first(array);
+    for (size_t i = 0; i < array_size(array);
+         i++, elem = array_next(array, elem)) {
         ovs_be32 ip;
 
-        if (elem->type != JSON_STRING) {
+        if (elem->type != JSON_READER_STRING) {
             report(c, field, "entries must be strings, not %s",
                    json_kind(elem->type));
             continue;
         }
-        if (!parse_ipv4(c, field, json_string(elem), &ip)) {
+        if (!parse_ipv4(c, field, elem->string, &ip)) {
             continue;
         }
         if (unique) {
@@ -922,7 +942,7 @@ ip_list_parse(struct checker *c, const struct json *json, const char *field,
 
 /* Parses the provider-network extensions of subnet 'json' into 's'. */
 static void
-subnet_parse_provider(struct checker *c, const struct json *json,
+subnet_parse_provider(struct checker *c, const struct json_reader_value *json,
                       struct model_subnet *s)
 {
     const char *type, *physnet;
@@ -963,25 +983,27 @@ subnet_parse_provider(struct checker *c, const struct json *json,
 /* Parses the ports of subnet 'json' ("ports", "dhcpPort", "gatewayPorts")
  * into 's'. */
 static void
-subnet_parse_ports(struct checker *c, const struct json *json,
+subnet_parse_ports(struct checker *c, const struct json_reader_value *json,
                    bool network_ok, const struct sset *all_sgs,
                    struct model_subnet *s)
 {
     struct port_dups dups;
-    const struct json_array *ports;
+    const struct json_reader_value *ports;
 
     port_dups_init(&dups);
     if (get_array(c, json, "ports", &ports)) {
         s->ports = xcalloc(array_size(ports), sizeof *s->ports);
-        for (size_t i = 0; i < array_size(ports); i++) {
+        const struct json_reader_value *port = array_first(ports);
+        for (size_t i = 0; i < array_size(ports);
+             i++, port = array_next(ports, port)) {
             char *where = xasprintf("ports[%"PRIuSIZE"]", i);
-            port_parse(c, ports->elems[i], where, MODEL_PORT_VM, s,
+            port_parse(c, port, where, MODEL_PORT_VM, s,
                        network_ok, all_sgs, &dups, &s->ports[s->n_ports++]);
             free(where);
         }
     }
 
-    const struct json *dhcp = field_get(json, "dhcpPort");
+    const struct json_reader_value *dhcp = field_get(json, "dhcpPort");
     if (dhcp) {
         s->dhcp_port = xzalloc(sizeof *s->dhcp_port);
         port_parse(c, dhcp, "dhcpPort", MODEL_PORT_DHCP, s, network_ok,
@@ -991,9 +1013,11 @@ subnet_parse_ports(struct checker *c, const struct json *json,
     if (get_array(c, json, "gatewayPorts", &ports)) {
         s->gateway_ports = xcalloc(array_size(ports),
                                    sizeof *s->gateway_ports);
-        for (size_t i = 0; i < array_size(ports); i++) {
+        const struct json_reader_value *port = array_first(ports);
+        for (size_t i = 0; i < array_size(ports);
+             i++, port = array_next(ports, port)) {
             char *where = xasprintf("gatewayPorts[%"PRIuSIZE"]", i);
-            port_parse(c, ports->elems[i], where, MODEL_PORT_GATEWAY, s,
+            port_parse(c, port, where, MODEL_PORT_GATEWAY, s,
                        network_ok, all_sgs, &dups,
                        &s->gateway_ports[s->n_gateway_ports++]);
             free(where);
@@ -1025,7 +1049,7 @@ subnet_find_clash(struct model_subnet *const *subnets, size_t n,
  * subnet, which the caller must free with subnet_destroy(), or NULL after
  * reporting every problem. */
 static struct model_subnet *
-subnet_parse(struct checker *c, const struct json *json, const char *id,
+subnet_parse(struct checker *c, const struct json_reader_value *json, const char *id,
              const struct sset *all_sgs, struct model_subnet *const *good,
              size_t n_good)
 {
@@ -1070,12 +1094,14 @@ subnet_parse(struct checker *c, const struct json *json, const char *id,
     subnet_parse_provider(c, json, s);
     subnet_parse_ports(c, json, network_ok, all_sgs, s);
 
-    const struct json_array *sgs;
+    const struct json_reader_value *sgs;
     if (get_array(c, json, "securitygroups", &sgs)) {
         struct sset seen = SSET_INITIALIZER(&seen);
         s->secgroups = xcalloc(array_size(sgs), sizeof *s->secgroups);
-        for (size_t i = 0; i < array_size(sgs); i++) {
-            secgroup_parse(c, sgs->elems[i], i, all_sgs, &seen,
+        const struct json_reader_value *sg = array_first(sgs);
+        for (size_t i = 0; i < array_size(sgs);
+             i++, sg = array_next(sgs, sg)) {
+            secgroup_parse(c, sg, i, all_sgs, &seen,
                            &s->secgroups[s->n_secgroups++]);
         }
         sset_destroy(&seen);
@@ -1101,49 +1127,70 @@ subnet_parse(struct checker *c, const struct json *json, const char *id,
 }
 
 /* Adds the id of every security group defined in the document's 'subnets'
- * to 'sgs', without validating anything else. */
+ * (parsed from 'text', not expanded) to 'sgs', without validating anything
+ * else.  'scratch' holds each subnet in turn. */
 static void
-collect_secgroup_ids(const struct json_array *subnets, struct sset *sgs)
+collect_secgroup_ids(const char *text, const struct json_reader_value *subnets,
+                     struct json_reader_tree *scratch, struct sset *sgs)
 {
-    for (size_t i = 0; i < subnets->n; i++) {
-        const struct json *subnet = subnets->elems[i];
-        if (subnet->type != JSON_OBJECT) {
+    for (const struct json_reader_value *elem = array_first(subnets);
+         elem; elem = array_next(subnets, elem)) {
+        if (elem->type != JSON_READER_OBJECT) {
             continue;
         }
-        const struct json *list = field_get(subnet, "securitygroups");
-        if (!list || list->type != JSON_ARRAY) {
+        json_reader_expand(scratch, text, elem);
+        const struct json_reader_value *subnet = &scratch->values[0];
+        const struct json_reader_value *list = field_get(subnet,
+                                                         "securitygroups");
+        if (!list || list->type != JSON_READER_ARRAY) {
             continue;
         }
-        for (size_t j = 0; j < list->array.n; j++) {
-            const struct json *sg = list->array.elems[j];
-            const struct json *id = (sg->type == JSON_OBJECT
-                                     ? field_get(sg, "id") : NULL);
-            if (id && id->type == JSON_STRING && id_is_valid(id->string)) {
+        JSON_READER_FOR_EACH (sg, list) {
+            const struct json_reader_value *id
+                = (sg->type == JSON_READER_OBJECT ? field_get(sg, "id")
+                   : NULL);
+            if (id && id->type == JSON_READER_STRING
+                && id_is_valid(id->string)) {
                 sset_add(sgs, id->string);
             }
         }
     }
 }
 
-/* Builds a model from the document's 'subnets', each one's bad subnets
- * replaced by their version in 'previous' (which may be NULL) where
- * possible.  Adds every problem to 'errors'.  The caller owns the result. */
-static struct model *
-model_build(const struct json_array *subnets, const struct model *previous,
-            struct svec *errors)
+/* Returns a 64-bit hash of the text of the subnet 'json', parsed from
+ * 'text'. */
+static uint64_t
+subnet_digest(const char *text, const struct json_reader_value *json)
 {
-    size_t n = subnets->n;
+    ovs_u128 hash;
+
+    hash_bytes128(text + json->span.offset, json->span.length, 0, &hash);
+    return hash.u64.lo;
+}
+
+/* Builds a model from the document's 'subnets' (NULL for none), parsed from
+ * 'text' and not expanded, its bad subnets replaced by their version in
+ * 'previous' (which may be NULL) where possible.  Adds every problem to
+ * 'errors'.  The caller owns the result. */
+static struct model *
+model_build(const char *text, const struct json_reader_value *subnets,
+            const struct model *previous, struct svec *errors)
+{
+    struct json_reader_tree scratch;  /* Holds one subnet at a time. */
+    size_t n = array_size(subnets);
     struct model_subnet **good = xcalloc(n, sizeof *good);
     struct svec *messages = xcalloc(n, sizeof *messages);
     char **bad_ids = xcalloc(n, sizeof *bad_ids);
     struct shash first = SHASH_INITIALIZER(&first);
     struct sset all_sgs = SSET_INITIALIZER(&all_sgs);
 
-    collect_secgroup_ids(subnets, &all_sgs);
+    json_reader_tree_init(&scratch);
+    collect_secgroup_ids(text, subnets, &scratch, &all_sgs);
 
     /* First pass: parse every subnet. */
-    for (size_t i = 0; i < n; i++) {
-        const struct json *json = subnets->elems[i];
+    const struct json_reader_value *elem = array_first(subnets);
+    for (size_t i = 0; i < n; i++, elem = array_next(subnets, elem)) {
+        const struct json_reader_value *json = elem;
         struct checker c = {
             .errors = &messages[i],
             .subnet = xasprintf("subnet #%"PRIuSIZE, i),
@@ -1151,7 +1198,7 @@ model_build(const struct json_array *subnets, const struct model *previous,
         };
 
         svec_init(&messages[i]);
-        if (json->type != JSON_OBJECT) {
+        if (json->type != JSON_READER_OBJECT) {
             report(&c, "subnets", "entries must be objects, not %s",
                    json_kind(json->type));
             svec_add_nocopy(&messages[i], xasprintf("%s: left out",
@@ -1160,6 +1207,8 @@ model_build(const struct json_array *subnets, const struct model *previous,
             continue;
         }
 
+        json_reader_expand(&scratch, text, elem);
+        json = &scratch.values[0];
         const char *id = get_id(&c, json, "id");
         if (id) {
             free(c.subnet);
@@ -1178,7 +1227,9 @@ model_build(const struct json_array *subnets, const struct model *previous,
         }
 
         good[i] = subnet_parse(&c, json, id, &all_sgs, good, i);
-        if (!good[i]) {
+        if (good[i]) {
+            good[i]->digest = subnet_digest(text, json);
+        } else {
             bad_ids[i] = id ? xstrdup(id) : NULL;
             if (!id) {
                 svec_add_nocopy(&messages[i],
@@ -1237,6 +1288,7 @@ model_build(const struct json_array *subnets, const struct model *previous,
     free(bad_ids);
     shash_destroy_free_data(&first);
     sset_destroy(&all_sgs);
+    json_reader_tree_destroy(&scratch);
     return model;
 }
 
@@ -1244,7 +1296,8 @@ model_build(const struct json_array *subnets, const struct model *previous,
  * '*subnets' (pointing into 'doc', NULL meaning an empty list).  Returns
  * NULL, or an error message that the caller must free. */
 static char *
-envelope_parse(const struct json *doc, const struct json_array **subnets)
+envelope_parse(const struct json_reader_value *doc,
+               const struct json_reader_value **subnets)
 {
     struct svec errors = SVEC_EMPTY_INITIALIZER;
     struct checker c = {
@@ -1254,32 +1307,31 @@ envelope_parse(const struct json *doc, const struct json_array **subnets)
     };
     char *error = NULL;
     long long int code;
-    const struct json *result;
+    const struct json_reader_value *result;
 
     *subnets = NULL;
-    if (doc->type == JSON_STRING) {
-        error = xasprintf("not JSON: %s", json_string(doc));
-    } else if (doc->type != JSON_OBJECT) {
+    if (doc->type != JSON_READER_OBJECT) {
         error = xasprintf("document: must be an object, not %s",
                           json_kind(doc->type));
     } else if (!get_integer(&c, doc, "code", true, LLONG_MIN, LLONG_MAX,
                             &code)) {
         /* Reported. */
     } else if (code) {
-        const struct json *message = field_get(doc, "message");
+        const struct json_reader_value *message = field_get(doc, "message");
         error = xasprintf("controller error %lld: %s", code,
-                          (message && message->type == JSON_STRING
-                           ? json_string(message) : ""));
+                          (message && message->type == JSON_READER_STRING
+                           ? message->string : ""));
     } else if (!(result = field_get(doc, "Result"))) {
         report(&c, "Result", "missing");
-    } else if (check_type(&c, "Result", result, JSON_OBJECT)) {
-        const struct json *list = shash_find_data(json_object(result),
-                                                  "subnets");
+    } else if (check_type(&c, "Result", result, JSON_READER_OBJECT)) {
+        const struct json_reader_value *list = json_reader_member(result,
+                                                                  "subnets");
         if (!list) {
             report(&c, "Result: subnets", "missing");
-        } else if (list->type != JSON_NULL
-                   && check_type(&c, "Result: subnets", list, JSON_ARRAY)) {
-            *subnets = json_array(list);
+        } else if (list->type != JSON_READER_NULL
+                   && check_type(&c, "Result: subnets", list,
+                                 JSON_READER_ARRAY)) {
+            *subnets = list;
         }
     }
 
@@ -1306,15 +1358,26 @@ char *
 model_parse(const char *text, const struct model *previous,
             struct model **modelp, struct svec *errors)
 {
-    struct json *doc = json_from_string(text);
-    const struct json_array *subnets;
-    char *error = envelope_parse(doc, &subnets);
+    struct json_reader_tree tree;
 
-    if (!error) {
-        static const struct json_array empty;
-        *modelp = model_build(subnets ? subnets : &empty, previous, errors);
+    /* The whole document is checked, but only stored down to the subnets
+     * ({"Result": {"subnets": [{...}, ...]}}), which model_build() expands
+     * one at a time, to touch little memory. */
+    json_reader_tree_init(&tree);
+    char *error = json_reader_parse(&tree, text, 3);
+    if (error) {
+        char *not_json = xasprintf("not JSON: %s", error);
+        free(error);
+        json_reader_tree_destroy(&tree);
+        return not_json;
     }
-    json_destroy(doc);
+
+    const struct json_reader_value *subnets;
+    error = envelope_parse(&tree.values[0], &subnets);
+    if (!error) {
+        *modelp = model_build(text, subnets, previous, errors);
+    }
+    json_reader_tree_destroy(&tree);
     return error;
 }
 
