@@ -25,6 +25,9 @@ struct reader {
     const char *end;            /* ...and where it ends. */
     char *strings_end;          /* Where the next string goes in the
                                  * tree's 'strings'. */
+    bool checked;               /* The text was checked already: containers
+                                 * that are not stored are skipped without
+                                 * checking them again. */
     char *error;                /* Owned: the first error, or NULL. */
 };
 
@@ -78,6 +81,42 @@ static bool
 is_plain_string_byte(unsigned char c)
 {
     return c >= 0x20 && c != '"' && c != '\\';
+}
+
+/* Returns the first byte from 'p' on, before 'end', that cannot appear as
+ * itself in a string ('"', '\\' or a control character), or 'end'.  Eight
+ * bytes are looked at a time while there are that many. */
+static const char *
+find_string_special(const char *p, const char *end)
+{
+    const uint64_t ones = 0x0101010101010101ULL;
+    const uint64_t highs = ones << 7;
+
+    while (end - p >= 8) {
+        uint64_t x;
+        memcpy(&x, p, sizeof x);
+
+        /* A high bit of 'special' is set in the first byte that is a quote,
+         * a backslash or below 0x20 (and maybe in later bytes, never in
+         * earlier ones). */
+        uint64_t quote = x ^ (ones * '"');
+        uint64_t backslash = x ^ (ones * '\\');
+        uint64_t special = (((quote - ones) & ~quote)
+                            | ((backslash - ones) & ~backslash)
+                            | ((x - ones * 0x20) & ~x)) & highs;
+        if (special) {
+#ifdef WORDS_BIGENDIAN
+            return p + raw_clz64(special) / 8;
+#else
+            return p + raw_ctz(special) / 8;
+#endif
+        }
+        p += 8;
+    }
+    while (p < end && is_plain_string_byte(*p)) {
+        p++;
+    }
+    return p;
 }
 
 /* Writes the UTF-8 encoding of the code point 'c' at 'out' and returns the
@@ -180,9 +219,7 @@ static const char *
 check_string(struct reader *r, const char *p)
 {
     for (;;) {
-        while (is_plain_string_byte(*p)) {
-            p++;
-        }
+        p = find_string_special(p, r->end);
         if (*p == '"') {
             return p + 1;
         } else if (*p == '\\') {
@@ -209,9 +246,7 @@ lex_string(struct reader *r, const char *p, bool copy, const char **string,
 {
     const char *start = p;
 
-    while (is_plain_string_byte(*p)) {
-        p++;
-    }
+    p = find_string_special(p, r->end);
     if (*p == '"' && !copy) {
         *string = start;
         *length = p - start;
@@ -389,6 +424,46 @@ lex_keyword(struct reader *r, const char *p, struct json_reader_value *v)
     return reader_error(r, p, "invalid keyword");
 }
 
+/* Returns the byte after the object or array at 'p', in a text that was
+ * checked already, and stores the number of its elements or members in
+ * '*n'. */
+static const char *
+skip_checked_container(const char *p, uint32_t *n)
+{
+    size_t depth = 1;
+    uint32_t commas = 0;        /* Commas between its own elements. */
+    bool empty = true;
+
+    for (p++;; p++) {
+        char c = *p;
+        if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+            continue;
+        } else if (c == '}' || c == ']') {
+            if (!--depth) {
+                *n = empty ? 0 : commas + 1;
+                return p + 1;
+            }
+        } else if (c == '{' || c == '[') {
+            depth++;
+        } else if (c == '"') {
+            /* Past the string, whose escapes were checked. */
+            for (p = strchr(p + 1, '"'); p[-1] == '\\';
+                 p = strchr(p + 1, '"')) {
+                size_t n_backslashes = 1;
+                while (p[-1 - n_backslashes] == '\\') {
+                    n_backslashes++;
+                }
+                if (n_backslashes % 2 == 0) {
+                    break;
+                }
+            }
+        } else if (c == ',' && depth == 1) {
+            commas++;
+        }
+        empty = false;
+    }
+}
+
 /* A container that is open while parsing. */
 struct open_container {
     uint32_t index;             /* Its value in the tree, or UINT32_MAX if
@@ -413,6 +488,18 @@ value:
     /* 'p' is where a value should start, named 'name' in an object. */
     p = skip_space(p);
     bool store = depth <= max_depth;
+    if (r->checked && depth == max_depth && (*p == '{' || *p == '[')) {
+        /* Store it, unexpanded, and skip what is in it. */
+        size_t index = reader_add(r, (*p == '{'
+                                      ? JSON_READER_OBJECT
+                                      : JSON_READER_ARRAY), name, name_len);
+        struct json_reader_value *v = &tree->values[index];
+        v->expanded = false;
+        v->span.offset = p - r->text;
+        p = skip_checked_container(p, &v->n);
+        v->span.length = p - r->text - v->span.offset;
+        goto next;
+    }
     if (*p == '{' || *p == '[') {
         bool is_object = *p == '{';
         if (depth >= JSON_READER_MAX_DEPTH) {
@@ -610,23 +697,27 @@ json_reader_parse(struct json_reader_tree *tree, const char *text,
 
 /* Parses into 'subtree' (initialized, possibly holding an earlier parse,
  * which this one replaces, reusing its memory) the object or array
- * 'container', which json_reader_parse() left unexpanded in a tree parsed
- * from 'text', with everything in it.  The root of 'subtree' is a copy of
- * 'container', expanded. */
+ * 'container', which was left unexpanded in a tree parsed from 'text', and
+ * what is in it down to 'max_depth' levels below it (UINT_MAX for
+ * everything).  The root of 'subtree' is a copy of 'container'.  As the
+ * text was checked already, the containers below 'max_depth' are skipped
+ * quickly. */
 void
 json_reader_expand(struct json_reader_tree *subtree, const char *text,
-                   const struct json_reader_value *container)
+                   const struct json_reader_value *container,
+                   unsigned int max_depth)
 {
     const char *start = text + container->span.offset;
     struct reader r = {
         .tree = subtree,
         .text = text,
         .end = start + container->span.length,
+        .checked = true,
     };
 
     tree_prepare(subtree, container->span.length);
     r.strings_end = subtree->strings;
-    const char *end = parse_container(&r, start, UINT_MAX);
+    const char *end = parse_container(&r, start, max_depth);
 
     /* json_reader_parse() checked the text already. */
     ovs_assert(end == r.end && !r.error);

@@ -99,7 +99,8 @@ char *json_reader_parse(struct json_reader_tree *, const char *text,
                         unsigned int max_depth)
     OVS_WARN_UNUSED_RESULT;
 void json_reader_expand(struct json_reader_tree *subtree, const char *text,
-                        const struct json_reader_value *container);
+                        const struct json_reader_value *container,
+                        unsigned int max_depth);
 
 const struct json_reader_value *json_reader_member(
     const struct json_reader_value *object, const char *name);

@@ -57,7 +57,8 @@
 struct checker {
     struct svec *errors;        /* Messages are appended here. */
     char *subnet;               /* "subnet <id>" or "subnet #<index>". */
-    char *object;               /* NULL or e.g. "port <id>". */
+    struct ds *object;          /* Not owned: e.g. "port <id>", empty when
+                                 * the messages are about the subnet. */
     bool ok;                    /* False once an error was reported. */
 };
 
@@ -70,8 +71,8 @@ report(struct checker *c, const char *field, const char *format, ...)
     va_list args;
 
     ds_put_format(&msg, "%s: ", c->subnet);
-    if (c->object) {
-        ds_put_format(&msg, "%s: ", c->object);
+    if (c->object->length) {
+        ds_put_format(&msg, "%s: ", ds_cstr(c->object));
     }
     ds_put_format(&msg, "%s: ", field);
     va_start(args, format);
@@ -81,13 +82,31 @@ report(struct checker *c, const char *field, const char *format, ...)
     c->ok = false;
 }
 
-/* Replaces the checker's object (e.g. "port <id>") by a copy of 'object',
- * which may be NULL. */
+/* Appends the decimal digits of 'n' to 'ds' (faster than a format). */
 static void
-checker_set_object(struct checker *c, char *object)
+put_index(struct ds *ds, size_t n)
 {
-    free(c->object);
-    c->object = object;
+    char digits[3 * sizeof n];
+    size_t i = sizeof digits;
+
+    do {
+        digits[--i] = '0' + n % 10;
+        n /= 10;
+    } while (n);
+    ds_put_buffer(ds, &digits[i], sizeof digits - i);
+}
+
+/* Makes the checker's messages about '<kind> <name>', e.g. "port p1", or
+ * about the subnet if 'kind' is NULL. */
+static void
+checker_set_object(struct checker *c, const char *kind, const char *name)
+{
+    ds_clear(c->object);
+    if (kind) {
+        ds_put_cstr(c->object, kind);
+        ds_put_char(c->object, ' ');
+        ds_put_cstr(c->object, name);
+    }
 }
 
 /* Returns 's' as a quoted JSON string, escaped so that any input prints on
@@ -314,9 +333,14 @@ cidr_parse(const char *s, bool allow_bare, ovs_be32 *ip, unsigned int *plen)
         return allow_bare && ip_parse(s, ip);
     }
 
-    char *address = xmemdup0(s, slash - s);
-    bool ok = ip_parse(address, ip);
-    free(address);
+    /* A dotted quad has at most 15 characters. */
+    char address[16];
+    bool ok = slash - s < sizeof address;
+    if (ok) {
+        memcpy(address, s, slash - s);
+        address[slash - s] = '\0';
+        ok = ip_parse(address, ip);
+    }
 
     const char *p = slash + 1;
     size_t n_digits = strspn(p, "0123456789");
@@ -350,7 +374,10 @@ mac_parse(const char *s, struct eth_addr *mac)
             return false;
         }
     }
-    return eth_addr_from_string(s, mac);
+    for (int i = 0; i < ETH_ADDR_LEN; i++) {
+        mac->ea[i] = hexit_value(s[3 * i]) << 4 | hexit_value(s[3 * i + 1]);
+    }
+    return true;
 }
 
 /* Parses the MAC address 's' of 'field' into '*mac', reporting syntax errors
@@ -378,47 +405,117 @@ parse_port_mac(struct checker *c, const char *field, const char *s,
     return true;
 }
 
-/* What the ports of one subnet have taken so far, to find duplicates.  Each
- * shash maps a key to the name of the port that holds it (in 'names'). */
+/* A port's claim on an id, an IP or a MAC address, in a port_dups map. */
+struct port_claim {
+    struct hmap_node node;      /* In one of the maps of 'struct port_dups'. */
+    const char *id;             /* The id claimed, for 'ids' (owned by the
+                                 * port), else NULL. */
+    uint64_t address;           /* The address claimed, for 'ips' and
+                                 * 'macs'. */
+    const char *holder;         /* The claiming port's id (owned by the
+                                 * port), NULL if it has none. */
+    const char *list;           /* Where the port is: "ports", ... */
+    size_t index;               /* ...and its index there, SIZE_MAX for
+                                 * "dhcpPort". */
+};
+
+/* What the ports of one subnet have taken so far, to find duplicates.  One
+ * serves every subnet of a document in turn, to reuse its memory. */
 struct port_dups {
-    struct shash ids;
-    struct shash macs;
-    struct shash ips;
-    struct svec names;          /* Owns the names the shashes point to. */
+    struct hmap ids;            /* Claims on port ids. */
+    struct hmap ips;            /* Claims on fixed IPs. */
+    struct hmap macs;           /* Claims on MACs. */
+    struct port_claim *claims;  /* Owned: room for every claim. */
+    size_t n_claims;
+    size_t allocated;           /* Capacity of 'claims'. */
 };
 
 /* Initializes 'dups' empty. */
 static void
 port_dups_init(struct port_dups *dups)
 {
-    shash_init(&dups->ids);
-    shash_init(&dups->macs);
-    shash_init(&dups->ips);
-    svec_init(&dups->names);
+    hmap_init(&dups->ids);
+    hmap_init(&dups->ips);
+    hmap_init(&dups->macs);
+    dups->claims = NULL;
+    dups->n_claims = 0;
+    dups->allocated = 0;
+}
+
+/* Empties 'dups' and makes room in it for the claims of 'n_ports' ports. */
+static void
+port_dups_reset(struct port_dups *dups, size_t n_ports)
+{
+    hmap_clear(&dups->ids);
+    hmap_clear(&dups->ips);
+    hmap_clear(&dups->macs);
+    if (dups->allocated < 3 * n_ports) {
+        free(dups->claims);
+        dups->allocated = 3 * n_ports;
+        dups->claims = xmalloc(dups->allocated * sizeof *dups->claims);
+    }
+    dups->n_claims = 0;
 }
 
 /* Frees everything 'dups' holds. */
 static void
 port_dups_destroy(struct port_dups *dups)
 {
-    shash_destroy(&dups->ids);
-    shash_destroy(&dups->macs);
-    shash_destroy(&dups->ips);
-    svec_destroy(&dups->names);
+    hmap_destroy(&dups->ids);
+    hmap_destroy(&dups->ips);
+    hmap_destroy(&dups->macs);
+    free(dups->claims);
 }
 
-/* Records that the port named 'name' holds 'key' in 'map'.  If another port
- * holds it already, returns that port's name and records nothing. */
-static const char *
-port_dups_claim(struct port_dups *dups, struct shash *map, const char *key,
-                const char *name)
+/* Writes the place of a port in its subnet, e.g. "ports[1]" or "dhcpPort",
+ * to 'ds'. */
+static void
+put_port_place(struct ds *ds, const char *list, size_t index)
 {
-    const char *other = shash_find_data(map, key);
-    if (other) {
-        return other;
+    ds_put_cstr(ds, list);
+    if (index != SIZE_MAX) {
+        ds_put_char(ds, '[');
+        put_index(ds, index);
+        ds_put_char(ds, ']');
     }
-    svec_add(&dups->names, name);
-    shash_add(map, key, dups->names.names[dups->names.n - 1]);
+}
+
+/* Writes the name of the port that made 'claim' to 'ds': its id, or its
+ * place if it has none or 'by_place'. */
+static void
+put_claim_holder(struct ds *ds, const struct port_claim *claim,
+                 bool by_place)
+{
+    if (claim->holder && !by_place) {
+        ds_put_cstr(ds, claim->holder);
+    } else {
+        put_port_place(ds, claim->list, claim->index);
+    }
+}
+
+/* Records in 'map' of 'dups', under 'hash', the claim of the port 'holder'
+ * (may be NULL) at 'list'['index'] on the id 'id' or the 'address'.
+ * Returns the earlier claim on it, recording nothing, if there is one. */
+static const struct port_claim *
+port_dups_claim(struct port_dups *dups, struct hmap *map, uint32_t hash,
+                const char *id, uint64_t address, const char *holder,
+                const char *list, size_t index)
+{
+    const struct port_claim *other;
+
+    HMAP_FOR_EACH_WITH_HASH (other, node, hash, map) {
+        if (id ? !strcmp(other->id, id) : other->address == address) {
+            return other;
+        }
+    }
+    ovs_assert(dups->n_claims < dups->allocated);
+    struct port_claim *claim = &dups->claims[dups->n_claims++];
+    claim->id = id;
+    claim->address = address;
+    claim->holder = holder;
+    claim->list = list;
+    claim->index = index;
+    hmap_insert(map, &claim->node, hash);
     return NULL;
 }
 
@@ -472,21 +569,19 @@ port_parse_sg_ids(struct checker *c, const struct json_reader_value *object,
             continue;
         }
 
-        char *quoted = quote(id->string);
-        if (!sset_contains(all_sgs, id->string)) {
-            report(c, field, "unknown securitygroup %s", quoted);
-        } else {
-            bool dup = false;
-            for (size_t j = 0; j < port->n_sg_ids; j++) {
-                dup = dup || !strcmp(port->sg_ids[j], id->string);
-            }
-            if (dup) {
-                report(c, field, "duplicate securitygroup %s", quoted);
-            } else {
-                port->sg_ids[port->n_sg_ids++] = xstrdup(id->string);
-            }
+        bool known = sset_contains(all_sgs, id->string);
+        bool dup = false;
+        for (size_t j = 0; known && j < port->n_sg_ids; j++) {
+            dup = dup || !strcmp(port->sg_ids[j], id->string);
         }
-        free(quoted);
+        if (known && !dup) {
+            port->sg_ids[port->n_sg_ids++] = xstrdup(id->string);
+        } else {
+            char *quoted = quote(id->string);
+            report(c, field, "%s securitygroup %s",
+                   known ? "duplicate" : "unknown", quoted);
+            free(quoted);
+        }
     }
 }
 
@@ -557,15 +652,17 @@ port_parse_pairs(struct checker *c, const struct json_reader_value *object, bool
     }
 }
 
-/* Parses the port 'json', found at 'where' in subnet 's' (e.g. "ports[1]"),
- * into 'port', which must be zeroed.  The port must have 'type'.
- * 'network_ok' says whether 's->network' is valid.  Reports every problem,
- * and duplicates of ports already recorded in 'dups'. */
+/* Parses the port 'json', found at 'list'['index'] in subnet 's' (e.g.
+ * "ports", 1; 'index' is SIZE_MAX for "dhcpPort"), into 'port', which must
+ * be zeroed.  The port must have 'type'.  'network_ok' says whether
+ * 's->network' is valid.  Reports every problem, and duplicates of ports
+ * already recorded in 'dups'. */
 static void
-port_parse(struct checker *c, const struct json_reader_value *json, const char *where,
-           enum model_port_type type, const struct model_subnet *s,
-           bool network_ok, const struct sset *all_sgs,
-           struct port_dups *dups, struct model_port *port)
+port_parse(struct checker *c, const struct json_reader_value *json,
+           const char *list, size_t index, enum model_port_type type,
+           const struct model_subnet *s, bool network_ok,
+           const struct sset *all_sgs, struct port_dups *dups,
+           struct model_port *port)
 {
     static const char *const type_names[] = {
         [MODEL_PORT_VM] = "0 (VM) in \"ports\"",
@@ -575,19 +672,28 @@ port_parse(struct checker *c, const struct json_reader_value *json, const char *
     const char *s_value;
     long long int n;
 
-    if (!check_type(c, where, json, JSON_READER_OBJECT)) {
+    if (json->type != JSON_READER_OBJECT) {
+        struct ds where = DS_EMPTY_INITIALIZER;
+        put_port_place(&where, list, index);
+        check_type(c, ds_cstr(&where), json, JSON_READER_OBJECT);
+        ds_destroy(&where);
         return;
     }
+    checker_set_object(c, "port", "");
+    put_port_place(c->object, list, index);
 
-    checker_set_object(c, xasprintf("port %s", where));
     const char *id = get_id(c, json, "id");
-    const char *name = id ? id : where;
     if (id) {
-        checker_set_object(c, xasprintf("port %s", id));
+        checker_set_object(c, "port", id);
         port->id = xstrdup(id);
-        const char *other = port_dups_claim(dups, &dups->ids, id, where);
+        const struct port_claim *other = port_dups_claim(
+            dups, &dups->ids, hash_string(port->id, 0), port->id, 0,
+            port->id, list, index);
         if (other) {
-            report(c, "id", "duplicate port id (also %s)", other);
+            struct ds name = DS_EMPTY_INITIALIZER;
+            put_claim_holder(&name, other, true);
+            report(c, "id", "duplicate port id (also %s)", ds_cstr(&name));
+            ds_destroy(&name);
         }
     }
 
@@ -602,13 +708,16 @@ port_parse(struct checker *c, const struct json_reader_value *json, const char *
             report(c, "fixedip", IP_FMT" is outside "IP_FMT"/%u",
                    IP_ARGS(port->fixed_ip), IP_ARGS(s->network), s->plen);
         } else {
-            char *key = xasprintf(IP_FMT, IP_ARGS(port->fixed_ip));
-            const char *other = port_dups_claim(dups, &dups->ips, key, name);
+            const struct port_claim *other = port_dups_claim(
+                dups, &dups->ips, hash_int(port->fixed_ip, 0), NULL,
+                port->fixed_ip, port->id, list, index);
             if (other) {
-                report(c, "fixedip", "duplicate IP %s (also port %s)",
-                       key, other);
+                struct ds name = DS_EMPTY_INITIALIZER;
+                put_claim_holder(&name, other, false);
+                report(c, "fixedip", "duplicate IP "IP_FMT" (also port %s)",
+                       IP_ARGS(port->fixed_ip), ds_cstr(&name));
+                ds_destroy(&name);
             }
-            free(key);
         }
     }
 
@@ -619,14 +728,19 @@ port_parse(struct checker *c, const struct json_reader_value *json, const char *
     bool mac_ok = false;
     if (get_string(c, json, "mac", true, &s_value)
         && parse_port_mac(c, "mac", s_value, &port->mac)) {
-        char *key = xasprintf(ETH_ADDR_FMT, ETH_ADDR_ARGS(port->mac));
-        const char *other = port_dups_claim(dups, &dups->macs, key, name);
+        uint64_t mac = eth_addr_to_uint64(port->mac);
+        const struct port_claim *other = port_dups_claim(
+            dups, &dups->macs, hash_uint64(mac), NULL, mac, port->id, list,
+            index);
         if (other) {
-            report(c, "mac", "duplicate MAC %s (also port %s)", key, other);
+            struct ds name = DS_EMPTY_INITIALIZER;
+            put_claim_holder(&name, other, false);
+            report(c, "mac", "duplicate MAC "ETH_ADDR_FMT" (also port %s)",
+                   ETH_ADDR_ARGS(port->mac), ds_cstr(&name));
+            ds_destroy(&name);
         } else {
             mac_ok = true;
         }
-        free(key);
     }
 
     if (get_string(c, json, "host", true, &s_value)) {
@@ -657,7 +771,7 @@ port_parse(struct checker *c, const struct json_reader_value *json, const char *
     port_parse_sg_ids(c, json, all_sgs, port);
     port_parse_pairs(c, json, mac_ok, port);
 
-    checker_set_object(c, NULL);
+    checker_set_object(c, NULL, NULL);
 }
 
 /* Parses rule number 'index' of a security group into 'rule', which must be
@@ -698,13 +812,12 @@ rule_parse(struct checker *c, const struct json_reader_value *json,
 
     if (get_string(c, json, "ipPrefix", false, &s_value)
         && s_value && *s_value && version_ok) {
-        char *quoted = quote(s_value);
+        bool ok;
         if (rule->ip_version == MODEL_IPV4) {
-            if (cidr_parse(s_value, true, &rule->prefix, &rule->prefix_len)) {
+            ok = cidr_parse(s_value, true, &rule->prefix, &rule->prefix_len);
+            if (ok) {
                 rule->prefix &= plen_mask(rule->prefix_len);
                 rule->has_prefix = true;
-            } else {
-                report(c, "ipPrefix", "invalid IPv4 CIDR %s", quoted);
             }
         } else {
             /* IPv6 rules are checked but the model has no room for an IPv6
@@ -712,12 +825,15 @@ rule_parse(struct checker *c, const struct json_reader_value *json,
             struct in6_addr ip6;
             unsigned int plen6;
             char *error = ipv6_parse_cidr(s_value, &ip6, &plen6);
-            if (error) {
-                report(c, "ipPrefix", "invalid IPv6 CIDR %s", quoted);
-                free(error);
-            }
+            ok = !error;
+            free(error);
         }
-        free(quoted);
+        if (!ok) {
+            char *quoted = quote(s_value);
+            report(c, "ipPrefix", "invalid IPv%d CIDR %s",
+                   rule->ip_version == MODEL_IPV4 ? 4 : 6, quoted);
+            free(quoted);
+        }
     }
 
     long long int start, end;
@@ -797,11 +913,11 @@ secgroup_parse(struct checker *c, const struct json_reader_value *json, size_t i
     }
     free(where);
 
-    checker_set_object(c, xasprintf("securitygroup #%"PRIuSIZE, index));
+    checker_set_object(c, "securitygroup", "#");
+    put_index(c->object, index);
     const char *id = get_id(c, json, "id");
-    char *name = id ? xasprintf("securitygroup %s", id) : xstrdup(c->object);
     if (id) {
-        checker_set_object(c, xstrdup(name));
+        checker_set_object(c, "securitygroup", id);
         sg->id = xstrdup(id);
         if (!sset_add(seen, id)) {
             report(c, "id", "duplicate securitygroup id");
@@ -810,11 +926,14 @@ secgroup_parse(struct checker *c, const struct json_reader_value *json, size_t i
 
     const struct json_reader_value *rules;
     if (get_array(c, json, "securitygroupRules", &rules)) {
+        size_t name_len = c->object->length;
         sg->rules = xcalloc(array_size(rules), sizeof *sg->rules);
         const struct json_reader_value *rule = array_first(rules);
         for (size_t i = 0; i < array_size(rules);
              i++, rule = array_next(rules, rule)) {
-            checker_set_object(c, xasprintf("%s: rule %"PRIuSIZE, name, i));
+            ds_truncate(c->object, name_len);
+            ds_put_cstr(c->object, ": rule ");
+            put_index(c->object, i);
             if (check_type(c, "securitygroupRules", rule,
                            JSON_READER_OBJECT)) {
                 rule_parse(c, rule, all_sgs,
@@ -822,8 +941,7 @@ secgroup_parse(struct checker *c, const struct json_reader_value *json, size_t i
             }
         }
     }
-    free(name);
-    checker_set_object(c, NULL);
+    checker_set_object(c, NULL, NULL);
 }
 
 /* Frees 'subnet' and everything it owns.  'subnet' may be NULL. */
@@ -980,34 +1098,41 @@ subnet_parse_provider(struct checker *c, const struct json_reader_value *json,
     }
 }
 
+/* Returns the number of elements of 'value' if it is an array, else 0. */
+static size_t
+count_if_array(const struct json_reader_value *value)
+{
+    return value && value->type == JSON_READER_ARRAY ? value->n : 0;
+}
+
 /* Parses the ports of subnet 'json' ("ports", "dhcpPort", "gatewayPorts")
- * into 's'. */
+ * into 's', finding duplicates with 'dups'. */
 static void
 subnet_parse_ports(struct checker *c, const struct json_reader_value *json,
                    bool network_ok, const struct sset *all_sgs,
-                   struct model_subnet *s)
+                   struct port_dups *dups, struct model_subnet *s)
 {
-    struct port_dups dups;
-    const struct json_reader_value *ports;
+    const struct json_reader_value *ports = field_get(json, "ports");
+    const struct json_reader_value *gateways = field_get(json,
+                                                         "gatewayPorts");
 
-    port_dups_init(&dups);
+    port_dups_reset(dups, count_if_array(ports) + 1
+                    + count_if_array(gateways));
     if (get_array(c, json, "ports", &ports)) {
         s->ports = xcalloc(array_size(ports), sizeof *s->ports);
         const struct json_reader_value *port = array_first(ports);
         for (size_t i = 0; i < array_size(ports);
              i++, port = array_next(ports, port)) {
-            char *where = xasprintf("ports[%"PRIuSIZE"]", i);
-            port_parse(c, port, where, MODEL_PORT_VM, s,
-                       network_ok, all_sgs, &dups, &s->ports[s->n_ports++]);
-            free(where);
+            port_parse(c, port, "ports", i, MODEL_PORT_VM, s, network_ok,
+                       all_sgs, dups, &s->ports[s->n_ports++]);
         }
     }
 
     const struct json_reader_value *dhcp = field_get(json, "dhcpPort");
     if (dhcp) {
         s->dhcp_port = xzalloc(sizeof *s->dhcp_port);
-        port_parse(c, dhcp, "dhcpPort", MODEL_PORT_DHCP, s, network_ok,
-                   all_sgs, &dups, s->dhcp_port);
+        port_parse(c, dhcp, "dhcpPort", SIZE_MAX, MODEL_PORT_DHCP, s,
+                   network_ok, all_sgs, dups, s->dhcp_port);
     }
 
     if (get_array(c, json, "gatewayPorts", &ports)) {
@@ -1016,14 +1141,11 @@ subnet_parse_ports(struct checker *c, const struct json_reader_value *json,
         const struct json_reader_value *port = array_first(ports);
         for (size_t i = 0; i < array_size(ports);
              i++, port = array_next(ports, port)) {
-            char *where = xasprintf("gatewayPorts[%"PRIuSIZE"]", i);
-            port_parse(c, port, where, MODEL_PORT_GATEWAY, s,
-                       network_ok, all_sgs, &dups,
+            port_parse(c, port, "gatewayPorts", i, MODEL_PORT_GATEWAY, s,
+                       network_ok, all_sgs, dups,
                        &s->gateway_ports[s->n_gateway_ports++]);
-            free(where);
         }
     }
-    port_dups_destroy(&dups);
 }
 
 /* Returns the first subnet among the 'n' of 'subnets' (some may be NULL),
@@ -1047,10 +1169,11 @@ subnet_find_clash(struct model_subnet *const *subnets, size_t n,
  * against the 'n_good' subnets of 'good' (some may be NULL).  'c->subnet'
  * names it and 'id' is its id, already checked, or NULL.  Returns the
  * subnet, which the caller must free with subnet_destroy(), or NULL after
- * reporting every problem. */
+ * reporting every problem.  'dups' serves to find duplicate ports. */
 static struct model_subnet *
-subnet_parse(struct checker *c, const struct json_reader_value *json, const char *id,
-             const struct sset *all_sgs, struct model_subnet *const *good,
+subnet_parse(struct checker *c, const struct json_reader_value *json,
+             const char *id, const struct sset *all_sgs,
+             struct port_dups *dups, struct model_subnet *const *good,
              size_t n_good)
 {
     struct model_subnet *s = xzalloc(sizeof *s);
@@ -1092,7 +1215,7 @@ subnet_parse(struct checker *c, const struct json_reader_value *json, const char
     ip_list_parse(c, json, "dns", false, &s->dns, &s->n_dns);
     ip_list_parse(c, json, "routers", true, &s->routers, &s->n_routers);
     subnet_parse_provider(c, json, s);
-    subnet_parse_ports(c, json, network_ok, all_sgs, s);
+    subnet_parse_ports(c, json, network_ok, all_sgs, dups, s);
 
     const struct json_reader_value *sgs;
     if (get_array(c, json, "securitygroups", &sgs)) {
@@ -1128,23 +1251,29 @@ subnet_parse(struct checker *c, const struct json_reader_value *json, const char
 
 /* Adds the id of every security group defined in the document's 'subnets'
  * (parsed from 'text', not expanded) to 'sgs', without validating anything
- * else.  'scratch' holds each subnet in turn. */
+ * else.  Only the members of each subnet and its "securitygroups" are
+ * expanded, into 'scratch' and a tree of its own. */
 static void
 collect_secgroup_ids(const char *text, const struct json_reader_value *subnets,
                      struct json_reader_tree *scratch, struct sset *sgs)
 {
+    struct json_reader_tree groups;
+
+    json_reader_tree_init(&groups);
     for (const struct json_reader_value *elem = array_first(subnets);
          elem; elem = array_next(subnets, elem)) {
         if (elem->type != JSON_READER_OBJECT) {
             continue;
         }
-        json_reader_expand(scratch, text, elem);
+        json_reader_expand(scratch, text, elem, 1);
         const struct json_reader_value *subnet = &scratch->values[0];
         const struct json_reader_value *list = field_get(subnet,
                                                          "securitygroups");
         if (!list || list->type != JSON_READER_ARRAY) {
             continue;
         }
+        json_reader_expand(&groups, text, list, 2);
+        list = &groups.values[0];
         JSON_READER_FOR_EACH (sg, list) {
             const struct json_reader_value *id
                 = (sg->type == JSON_READER_OBJECT ? field_get(sg, "id")
@@ -1155,6 +1284,7 @@ collect_secgroup_ids(const char *text, const struct json_reader_value *subnets,
             }
         }
     }
+    json_reader_tree_destroy(&groups);
 }
 
 /* Returns a 64-bit hash of the text of the subnet 'json', parsed from
@@ -1177,6 +1307,8 @@ model_build(const char *text, const struct json_reader_value *subnets,
             const struct model *previous, struct svec *errors)
 {
     struct json_reader_tree scratch;  /* Holds one subnet at a time. */
+    struct ds object = DS_EMPTY_INITIALIZER;  /* The checkers' objects. */
+    struct port_dups dups;      /* Each subnet's ports in turn. */
     size_t n = array_size(subnets);
     struct model_subnet **good = xcalloc(n, sizeof *good);
     struct svec *messages = xcalloc(n, sizeof *messages);
@@ -1185,6 +1317,7 @@ model_build(const char *text, const struct json_reader_value *subnets,
     struct sset all_sgs = SSET_INITIALIZER(&all_sgs);
 
     json_reader_tree_init(&scratch);
+    port_dups_init(&dups);
     collect_secgroup_ids(text, subnets, &scratch, &all_sgs);
 
     /* First pass: parse every subnet. */
@@ -1194,6 +1327,7 @@ model_build(const char *text, const struct json_reader_value *subnets,
         struct checker c = {
             .errors = &messages[i],
             .subnet = xasprintf("subnet #%"PRIuSIZE, i),
+            .object = &object,
             .ok = true,
         };
 
@@ -1207,7 +1341,7 @@ model_build(const char *text, const struct json_reader_value *subnets,
             continue;
         }
 
-        json_reader_expand(&scratch, text, elem);
+        json_reader_expand(&scratch, text, elem, UINT_MAX);
         json = &scratch.values[0];
         const char *id = get_id(&c, json, "id");
         if (id) {
@@ -1226,7 +1360,7 @@ model_build(const char *text, const struct json_reader_value *subnets,
             shash_add(&first, id, index);
         }
 
-        good[i] = subnet_parse(&c, json, id, &all_sgs, good, i);
+        good[i] = subnet_parse(&c, json, id, &all_sgs, &dups, good, i);
         if (good[i]) {
             good[i]->digest = subnet_digest(text, json);
         } else {
@@ -1289,6 +1423,8 @@ model_build(const char *text, const struct json_reader_value *subnets,
     shash_destroy_free_data(&first);
     sset_destroy(&all_sgs);
     json_reader_tree_destroy(&scratch);
+    ds_destroy(&object);
+    port_dups_destroy(&dups);
     return model;
 }
 
@@ -1300,9 +1436,11 @@ envelope_parse(const struct json_reader_value *doc,
                const struct json_reader_value **subnets)
 {
     struct svec errors = SVEC_EMPTY_INITIALIZER;
+    struct ds object = DS_EMPTY_INITIALIZER;
     struct checker c = {
         .errors = &errors,
         .subnet = xstrdup("document"),
+        .object = &object,
         .ok = true,
     };
     char *error = NULL;
@@ -1340,6 +1478,7 @@ envelope_parse(const struct json_reader_value *doc,
     }
     svec_destroy(&errors);
     free(c.subnet);
+    ds_destroy(&object);
     return error;
 }
 

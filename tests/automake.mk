@@ -8,6 +8,7 @@ tests_unit_check_unit_SOURCES = \
 	tests/unit/test-provider.c \
 	tests/unit/test-secgroup.c \
 	tests/unit/test-host-view.c \
+	tests/unit/test-json-reader.c \
 	tests/unit/test-metadata.c \
 	tests/unit/test-model.c \
 	tests/unit/main.c \
