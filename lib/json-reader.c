@@ -743,6 +743,7 @@ json_reader_member(const struct json_reader_value *object, const char *name)
 
     JSON_READER_FOR_EACH (member, object) {
         if (member->name_len == length
+            && (!length || member->name[0] == name[0])
             && !memcmp(member->name, name, length)) {
             found = member;
         }
