@@ -171,8 +171,8 @@ check_type(struct checker *c, const char *field,
  * 'object').  An absent or null member is an error if 'required', else it
  * sets '*out' to NULL.  Returns false after reporting an error. */
 static bool
-get_string(struct checker *c, const struct json_reader_value *object, const char *field,
-           bool required, const char **out)
+get_string(struct checker *c, const struct json_reader_value *object,
+           const char *field, bool required, const char **out)
 {
     const struct json_reader_value *value = field_get(object, field);
 
@@ -196,9 +196,9 @@ get_string(struct checker *c, const struct json_reader_value *object, const char
  * 'required', else it sets '*out' to 0.  Returns false after reporting an
  * error. */
 static bool
-get_integer(struct checker *c, const struct json_reader_value *object, const char *field,
-            bool required, long long int min, long long int max,
-            long long int *out)
+get_integer(struct checker *c, const struct json_reader_value *object,
+            const char *field, bool required, long long int min,
+            long long int max, long long int *out)
 {
     const struct json_reader_value *value = field_get(object, field);
 
@@ -231,8 +231,8 @@ get_integer(struct checker *c, const struct json_reader_value *object, const cha
  * 'object'), or NULL if the member is absent or null, which stands for an
  * empty list.  Returns false after reporting an error. */
 static bool
-get_array(struct checker *c, const struct json_reader_value *object, const char *field,
-          const struct json_reader_value **out)
+get_array(struct checker *c, const struct json_reader_value *object,
+          const char *field, const struct json_reader_value **out)
 {
     const struct json_reader_value *value = field_get(object, field);
 
@@ -289,7 +289,8 @@ id_is_valid(const char *s)
 /* Checks the id member 'field' of 'object' and returns it (pointing into
  * 'object'), or NULL after reporting why it is not usable. */
 static const char *
-get_id(struct checker *c, const struct json_reader_value *object, const char *field)
+get_id(struct checker *c, const struct json_reader_value *object,
+       const char *field)
 {
     const char *id;
 
@@ -588,8 +589,8 @@ port_parse_sg_ids(struct checker *c, const struct json_reader_value *object,
 /* Parses the optional "allowedAddressPairs" of 'object' into 'port', whose
  * MAC stands in for an absent "mac".  'mac_ok' says whether it is valid. */
 static void
-port_parse_pairs(struct checker *c, const struct json_reader_value *object, bool mac_ok,
-                 struct model_port *port)
+port_parse_pairs(struct checker *c, const struct json_reader_value *object,
+                 bool mac_ok, struct model_port *port)
 {
     const struct json_reader_value *pairs;
 
@@ -630,7 +631,8 @@ port_parse_pairs(struct checker *c, const struct json_reader_value *object, bool
             const struct json_reader_value *mac_json = field_get(pair, "mac");
             if (!mac_json) {
                 mac = NULL;
-            } else if (!check_type(c, mac_field, mac_json, JSON_READER_STRING)) {
+            } else if (!check_type(c, mac_field, mac_json,
+                                   JSON_READER_STRING)) {
                 ok = false;
                 mac = NULL;
             } else {
@@ -902,8 +904,8 @@ secgroup_clone(struct model_secgroup *dst, const struct model_secgroup *src)
  * 'sg', which must be zeroed.  'seen' holds the ids of the subnet's groups
  * parsed before; this one's is added. */
 static void
-secgroup_parse(struct checker *c, const struct json_reader_value *json, size_t index,
-               const struct sset *all_sgs, struct sset *seen,
+secgroup_parse(struct checker *c, const struct json_reader_value *json,
+               size_t index, const struct sset *all_sgs, struct sset *seen,
                struct model_secgroup *sg)
 {
     char *where = xasprintf("securitygroups[%"PRIuSIZE"]", index);
@@ -1017,8 +1019,9 @@ subnet_clone(const struct model_subnet *src)
 /* Parses the IPv4 list 'field' of 'json' into '*ips' and '*n_ips' (an owned
  * array).  If 'unique', duplicates and 0.0.0.0 are errors. */
 static void
-ip_list_parse(struct checker *c, const struct json_reader_value *json, const char *field,
-              bool unique, ovs_be32 **ips, size_t *n_ips)
+ip_list_parse(struct checker *c, const struct json_reader_value *json,
+              const char *field, bool unique, ovs_be32 **ips,
+              size_t *n_ips)
 {
     const struct json_reader_value *array;
 
