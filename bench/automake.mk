@@ -16,10 +16,14 @@ CLEANFILES += bench/dhcp-storm
 BENCH_PIPELINE_SIZES = 1000 10000 50000
 
 .PHONY: bench
-bench: bench/bench-pipeline bench/dhcp-storm agent/jstack-agent
+bench: bench/bench-pipeline bench/bench-parse bench/dhcp-storm \
+		agent/jstack-agent
 	@for n in $(BENCH_PIPELINE_SIZES); do \
 		bench/bench-pipeline $$n 20 50 || exit 1; \
 	done
+	python3 $(top_srcdir)/bench/make-document.py 50000 \
+		>bench/document-50k.json
+	bench/bench-parse bench/document-50k.json 5
 	$(SHELL) $(top_srcdir)/bench/bench-reconcile.sh $(abs_top_builddir)
 	$(SHELL) $(top_srcdir)/bench/bench-dhcp.sh $(abs_top_builddir)
 	$(SHELL) $(top_srcdir)/bench/bench-metadata.sh $(abs_top_builddir)
@@ -35,3 +39,11 @@ bench-vr-failover: agent/jstack-agent
 .PHONY: bench-soak
 bench-soak: agent/jstack-agent
 	$(SHELL) $(top_srcdir)/bench/bench-soak.sh $(abs_top_builddir) 10000
+
+# Times model_parse(), json_from_string() and SHA-1 on a document file
+# (bench/make-document.py writes one with security groups).
+EXTRA_PROGRAMS += bench/bench-parse
+bench_bench_parse_SOURCES = bench/bench-parse.c
+bench_bench_parse_LDADD = lib/libjstack.a $(OVS_LIBS)
+CLEANFILES += bench/bench-parse bench/document-50k.json
+EXTRA_DIST += bench/make-document.py

@@ -35,6 +35,8 @@ lib_libjstack_a_SOURCES = \
 	lib/removal-guard.c \
 	lib/removal-guard.h \
 	lib/ids.h \
+	lib/json-reader.c \
+	lib/json-reader.h \
 	lib/metadata.c \
 	lib/metadata.h \
 	lib/host-view.h \

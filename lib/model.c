@@ -15,6 +15,8 @@
 #include <string.h>
 
 #include "openvswitch/dynamic-string.h"
+#include "json-reader.h"
+#include "hash.h"
 #include "openvswitch/json.h"
 #include "openvswitch/shash.h"
 #include "packets.h"
@@ -55,7 +57,8 @@
 struct checker {
     struct svec *errors;        /* Messages are appended here. */
     char *subnet;               /* "subnet <id>" or "subnet #<index>". */
-    char *object;               /* NULL or e.g. "port <id>". */
+    struct ds *object;          /* Not owned: e.g. "port <id>", empty when
+                                 * the messages are about the subnet. */
     bool ok;                    /* False once an error was reported. */
 };
 
@@ -68,8 +71,8 @@ report(struct checker *c, const char *field, const char *format, ...)
     va_list args;
 
     ds_put_format(&msg, "%s: ", c->subnet);
-    if (c->object) {
-        ds_put_format(&msg, "%s: ", c->object);
+    if (c->object->length) {
+        ds_put_format(&msg, "%s: ", ds_cstr(c->object));
     }
     ds_put_format(&msg, "%s: ", field);
     va_start(args, format);
@@ -79,13 +82,31 @@ report(struct checker *c, const char *field, const char *format, ...)
     c->ok = false;
 }
 
-/* Replaces the checker's object (e.g. "port <id>") by a copy of 'object',
- * which may be NULL. */
+/* Appends the decimal digits of 'n' to 'ds' (faster than a format). */
 static void
-checker_set_object(struct checker *c, char *object)
+put_index(struct ds *ds, size_t n)
 {
-    free(c->object);
-    c->object = object;
+    char digits[3 * sizeof n];
+    size_t i = sizeof digits;
+
+    do {
+        digits[--i] = '0' + n % 10;
+        n /= 10;
+    } while (n);
+    ds_put_buffer(ds, &digits[i], sizeof digits - i);
+}
+
+/* Makes the checker's messages about '<kind> <name>', e.g. "port p1", or
+ * about the subnet if 'kind' is NULL. */
+static void
+checker_set_object(struct checker *c, const char *kind, const char *name)
+{
+    ds_clear(c->object);
+    if (kind) {
+        ds_put_cstr(c->object, kind);
+        ds_put_char(c->object, ' ');
+        ds_put_cstr(c->object, name);
+    }
 }
 
 /* Returns 's' as a quoted JSON string, escaped so that any input prints on
@@ -101,26 +122,24 @@ quote(const char *s)
 /* Returns the kind of 'type', with its article, for messages.  The result is
  * a static string. */
 static const char *
-json_kind(enum json_type type)
+json_kind(enum json_reader_type type)
 {
     switch (type) {
-    case JSON_NULL:
+    case JSON_READER_NULL:
         return "null";
-    case JSON_FALSE:
-    case JSON_TRUE:
+    case JSON_READER_FALSE:
+    case JSON_READER_TRUE:
         return "a boolean";
-    case JSON_OBJECT:
+    case JSON_READER_OBJECT:
         return "an object";
-    case JSON_ARRAY:
+    case JSON_READER_ARRAY:
         return "an array";
-    case JSON_INTEGER:
+    case JSON_READER_INTEGER:
         return "an integer";
-    case JSON_REAL:
+    case JSON_READER_REAL:
         return "a real number";
-    case JSON_STRING:
+    case JSON_READER_STRING:
         return "a string";
-    case JSON_N_TYPES:
-    case JSON_SERIALIZED_OBJECT:
     default:
         return "an unknown value";
     }
@@ -128,17 +147,17 @@ json_kind(enum json_type type)
 
 /* Returns the member 'field' of 'object', or NULL if it is absent or null.
  * The result points into 'object'. */
-static const struct json *
-field_get(const struct json *object, const char *field)
+static const struct json_reader_value *
+field_get(const struct json_reader_value *object, const char *field)
 {
-    const struct json *value = shash_find_data(json_object(object), field);
-    return value && value->type != JSON_NULL ? value : NULL;
+    const struct json_reader_value *value = json_reader_member(object, field);
+    return value && value->type != JSON_READER_NULL ? value : NULL;
 }
 
 /* Checks that 'value' of 'field' has type 'type', reporting it if not. */
 static bool
-check_type(struct checker *c, const char *field, const struct json *value,
-           enum json_type type)
+check_type(struct checker *c, const char *field,
+           const struct json_reader_value *value, enum json_reader_type type)
 {
     if (value->type != type) {
         report(c, field, "must be %s, not %s",
@@ -152,10 +171,10 @@ check_type(struct checker *c, const char *field, const struct json *value,
  * 'object').  An absent or null member is an error if 'required', else it
  * sets '*out' to NULL.  Returns false after reporting an error. */
 static bool
-get_string(struct checker *c, const struct json *object, const char *field,
-           bool required, const char **out)
+get_string(struct checker *c, const struct json_reader_value *object,
+           const char *field, bool required, const char **out)
 {
-    const struct json *value = field_get(object, field);
+    const struct json_reader_value *value = field_get(object, field);
 
     *out = NULL;
     if (!value) {
@@ -165,10 +184,10 @@ get_string(struct checker *c, const struct json *object, const char *field,
         }
         return true;
     }
-    if (!check_type(c, field, value, JSON_STRING)) {
+    if (!check_type(c, field, value, JSON_READER_STRING)) {
         return false;
     }
-    *out = json_string(value);
+    *out = value->string;
     return true;
 }
 
@@ -177,11 +196,11 @@ get_string(struct checker *c, const struct json *object, const char *field,
  * 'required', else it sets '*out' to 0.  Returns false after reporting an
  * error. */
 static bool
-get_integer(struct checker *c, const struct json *object, const char *field,
-            bool required, long long int min, long long int max,
-            long long int *out)
+get_integer(struct checker *c, const struct json_reader_value *object,
+            const char *field, bool required, long long int min,
+            long long int max, long long int *out)
 {
-    const struct json *value = field_get(object, field);
+    const struct json_reader_value *value = field_get(object, field);
 
     *out = 0;
     if (!value) {
@@ -191,10 +210,10 @@ get_integer(struct checker *c, const struct json *object, const char *field,
         }
         return true;
     }
-    if (!check_type(c, field, value, JSON_INTEGER)) {
+    if (!check_type(c, field, value, JSON_READER_INTEGER)) {
         return false;
     }
-    long long int n = json_integer(value);
+    long long int n = value->integer;
     if (n < min || n > max) {
         if (max == LLONG_MAX) {
             report(c, field, "must be at least %lld, not %lld", min, n);
@@ -212,27 +231,43 @@ get_integer(struct checker *c, const struct json *object, const char *field,
  * 'object'), or NULL if the member is absent or null, which stands for an
  * empty list.  Returns false after reporting an error. */
 static bool
-get_array(struct checker *c, const struct json *object, const char *field,
-          const struct json_array **out)
+get_array(struct checker *c, const struct json_reader_value *object,
+          const char *field, const struct json_reader_value **out)
 {
-    const struct json *value = field_get(object, field);
+    const struct json_reader_value *value = field_get(object, field);
 
     *out = NULL;
     if (!value) {
         return true;
     }
-    if (!check_type(c, field, value, JSON_ARRAY)) {
+    if (!check_type(c, field, value, JSON_READER_ARRAY)) {
         return false;
     }
-    *out = json_array(value);
+    *out = value;
     return true;
 }
 
 /* Returns the number of elements of 'array', which may be NULL. */
 static size_t
-array_size(const struct json_array *array)
+array_size(const struct json_reader_value *array)
 {
     return array ? array->n : 0;
+}
+
+/* Returns the first element of 'array', which may be NULL, or NULL if it
+ * has none. */
+static const struct json_reader_value *
+array_first(const struct json_reader_value *array)
+{
+    return array ? json_reader_first(array) : NULL;
+}
+
+/* Returns the element of 'array' after 'elem', or NULL after the last. */
+static const struct json_reader_value *
+array_next(const struct json_reader_value *array,
+           const struct json_reader_value *elem)
+{
+    return json_reader_next(array, elem);
 }
 
 /* Returns true if 's' is usable as an id: non-empty printable ASCII without
@@ -254,7 +289,8 @@ id_is_valid(const char *s)
 /* Checks the id member 'field' of 'object' and returns it (pointing into
  * 'object'), or NULL after reporting why it is not usable. */
 static const char *
-get_id(struct checker *c, const struct json *object, const char *field)
+get_id(struct checker *c, const struct json_reader_value *object,
+       const char *field)
 {
     const char *id;
 
@@ -298,9 +334,14 @@ cidr_parse(const char *s, bool allow_bare, ovs_be32 *ip, unsigned int *plen)
         return allow_bare && ip_parse(s, ip);
     }
 
-    char *address = xmemdup0(s, slash - s);
-    bool ok = ip_parse(address, ip);
-    free(address);
+    /* A dotted quad has at most 15 characters. */
+    char address[16];
+    bool ok = slash - s < sizeof address;
+    if (ok) {
+        memcpy(address, s, slash - s);
+        address[slash - s] = '\0';
+        ok = ip_parse(address, ip);
+    }
 
     const char *p = slash + 1;
     size_t n_digits = strspn(p, "0123456789");
@@ -334,7 +375,10 @@ mac_parse(const char *s, struct eth_addr *mac)
             return false;
         }
     }
-    return eth_addr_from_string(s, mac);
+    for (int i = 0; i < ETH_ADDR_LEN; i++) {
+        mac->ea[i] = hexit_value(s[3 * i]) << 4 | hexit_value(s[3 * i + 1]);
+    }
+    return true;
 }
 
 /* Parses the MAC address 's' of 'field' into '*mac', reporting syntax errors
@@ -362,47 +406,117 @@ parse_port_mac(struct checker *c, const char *field, const char *s,
     return true;
 }
 
-/* What the ports of one subnet have taken so far, to find duplicates.  Each
- * shash maps a key to the name of the port that holds it (in 'names'). */
+/* A port's claim on an id, an IP or a MAC address, in a port_dups map. */
+struct port_claim {
+    struct hmap_node node;      /* In one of the maps of 'struct port_dups'. */
+    const char *id;             /* The id claimed, for 'ids' (owned by the
+                                 * port), else NULL. */
+    uint64_t address;           /* The address claimed, for 'ips' and
+                                 * 'macs'. */
+    const char *holder;         /* The claiming port's id (owned by the
+                                 * port), NULL if it has none. */
+    const char *list;           /* Where the port is: "ports", ... */
+    size_t index;               /* ...and its index there, SIZE_MAX for
+                                 * "dhcpPort". */
+};
+
+/* What the ports of one subnet have taken so far, to find duplicates.  One
+ * serves every subnet of a document in turn, to reuse its memory. */
 struct port_dups {
-    struct shash ids;
-    struct shash macs;
-    struct shash ips;
-    struct svec names;          /* Owns the names the shashes point to. */
+    struct hmap ids;            /* Claims on port ids. */
+    struct hmap ips;            /* Claims on fixed IPs. */
+    struct hmap macs;           /* Claims on MACs. */
+    struct port_claim *claims;  /* Owned: room for every claim. */
+    size_t n_claims;
+    size_t allocated;           /* Capacity of 'claims'. */
 };
 
 /* Initializes 'dups' empty. */
 static void
 port_dups_init(struct port_dups *dups)
 {
-    shash_init(&dups->ids);
-    shash_init(&dups->macs);
-    shash_init(&dups->ips);
-    svec_init(&dups->names);
+    hmap_init(&dups->ids);
+    hmap_init(&dups->ips);
+    hmap_init(&dups->macs);
+    dups->claims = NULL;
+    dups->n_claims = 0;
+    dups->allocated = 0;
+}
+
+/* Empties 'dups' and makes room in it for the claims of 'n_ports' ports. */
+static void
+port_dups_reset(struct port_dups *dups, size_t n_ports)
+{
+    hmap_clear(&dups->ids);
+    hmap_clear(&dups->ips);
+    hmap_clear(&dups->macs);
+    if (dups->allocated < 3 * n_ports) {
+        free(dups->claims);
+        dups->allocated = 3 * n_ports;
+        dups->claims = xmalloc(dups->allocated * sizeof *dups->claims);
+    }
+    dups->n_claims = 0;
 }
 
 /* Frees everything 'dups' holds. */
 static void
 port_dups_destroy(struct port_dups *dups)
 {
-    shash_destroy(&dups->ids);
-    shash_destroy(&dups->macs);
-    shash_destroy(&dups->ips);
-    svec_destroy(&dups->names);
+    hmap_destroy(&dups->ids);
+    hmap_destroy(&dups->ips);
+    hmap_destroy(&dups->macs);
+    free(dups->claims);
 }
 
-/* Records that the port named 'name' holds 'key' in 'map'.  If another port
- * holds it already, returns that port's name and records nothing. */
-static const char *
-port_dups_claim(struct port_dups *dups, struct shash *map, const char *key,
-                const char *name)
+/* Writes the place of a port in its subnet, e.g. "ports[1]" or "dhcpPort",
+ * to 'ds'. */
+static void
+put_port_place(struct ds *ds, const char *list, size_t index)
 {
-    const char *other = shash_find_data(map, key);
-    if (other) {
-        return other;
+    ds_put_cstr(ds, list);
+    if (index != SIZE_MAX) {
+        ds_put_char(ds, '[');
+        put_index(ds, index);
+        ds_put_char(ds, ']');
     }
-    svec_add(&dups->names, name);
-    shash_add(map, key, dups->names.names[dups->names.n - 1]);
+}
+
+/* Writes the name of the port that made 'claim' to 'ds': its id, or its
+ * place if it has none or 'by_place'. */
+static void
+put_claim_holder(struct ds *ds, const struct port_claim *claim,
+                 bool by_place)
+{
+    if (claim->holder && !by_place) {
+        ds_put_cstr(ds, claim->holder);
+    } else {
+        put_port_place(ds, claim->list, claim->index);
+    }
+}
+
+/* Records in 'map' of 'dups', under 'hash', the claim of the port 'holder'
+ * (may be NULL) at 'list'['index'] on the id 'id' or the 'address'.
+ * Returns the earlier claim on it, recording nothing, if there is one. */
+static const struct port_claim *
+port_dups_claim(struct port_dups *dups, struct hmap *map, uint32_t hash,
+                const char *id, uint64_t address, const char *holder,
+                const char *list, size_t index)
+{
+    const struct port_claim *other;
+
+    HMAP_FOR_EACH_WITH_HASH (other, node, hash, map) {
+        if (id ? !strcmp(other->id, id) : other->address == address) {
+            return other;
+        }
+    }
+    ovs_assert(dups->n_claims < dups->allocated);
+    struct port_claim *claim = &dups->claims[dups->n_claims++];
+    claim->id = id;
+    claim->address = address;
+    claim->holder = holder;
+    claim->list = list;
+    claim->index = index;
+    hmap_insert(map, &claim->node, hash);
     return NULL;
 }
 
@@ -438,49 +552,47 @@ port_clone(struct model_port *dst, const struct model_port *src)
 /* Parses the "securitygroupIds" of 'object' into 'port', checking that each
  * names a group of 'all_sgs'. */
 static void
-port_parse_sg_ids(struct checker *c, const struct json *object,
+port_parse_sg_ids(struct checker *c, const struct json_reader_value *object,
                   const struct sset *all_sgs, struct model_port *port)
 {
     static const char field[] = "securitygroupIds";
-    const struct json_array *ids;
+    const struct json_reader_value *ids;
 
     if (!get_array(c, object, field, &ids)) {
         return;
     }
     port->sg_ids = xcalloc(array_size(ids), sizeof *port->sg_ids);
-    for (size_t i = 0; i < array_size(ids); i++) {
-        const struct json *id = ids->elems[i];
-        if (id->type != JSON_STRING) {
+    const struct json_reader_value *id = array_first(ids);
+    for (size_t i = 0; i < array_size(ids); i++, id = array_next(ids, id)) {
+        if (id->type != JSON_READER_STRING) {
             report(c, field, "entries must be strings, not %s",
                    json_kind(id->type));
             continue;
         }
 
-        char *quoted = quote(json_string(id));
-        if (!sset_contains(all_sgs, json_string(id))) {
-            report(c, field, "unknown securitygroup %s", quoted);
-        } else {
-            bool dup = false;
-            for (size_t j = 0; j < port->n_sg_ids; j++) {
-                dup = dup || !strcmp(port->sg_ids[j], json_string(id));
-            }
-            if (dup) {
-                report(c, field, "duplicate securitygroup %s", quoted);
-            } else {
-                port->sg_ids[port->n_sg_ids++] = xstrdup(json_string(id));
-            }
+        bool known = sset_contains(all_sgs, id->string);
+        bool dup = false;
+        for (size_t j = 0; known && j < port->n_sg_ids; j++) {
+            dup = dup || !strcmp(port->sg_ids[j], id->string);
         }
-        free(quoted);
+        if (known && !dup) {
+            port->sg_ids[port->n_sg_ids++] = xstrdup(id->string);
+        } else {
+            char *quoted = quote(id->string);
+            report(c, field, "%s securitygroup %s",
+                   known ? "duplicate" : "unknown", quoted);
+            free(quoted);
+        }
     }
 }
 
 /* Parses the optional "allowedAddressPairs" of 'object' into 'port', whose
  * MAC stands in for an absent "mac".  'mac_ok' says whether it is valid. */
 static void
-port_parse_pairs(struct checker *c, const struct json *object, bool mac_ok,
-                 struct model_port *port)
+port_parse_pairs(struct checker *c, const struct json_reader_value *object,
+                 bool mac_ok, struct model_port *port)
 {
-    const struct json_array *pairs;
+    const struct json_reader_value *pairs;
 
     if (!get_array(c, object, "allowedAddressPairs", &pairs)) {
         return;
@@ -488,8 +600,9 @@ port_parse_pairs(struct checker *c, const struct json *object, bool mac_ok,
     port->pairs = (array_size(pairs)
                    ? xcalloc(pairs->n, sizeof *port->pairs)
                    : NULL);
-    for (size_t i = 0; i < array_size(pairs); i++) {
-        const struct json *pair = pairs->elems[i];
+    const struct json_reader_value *pair = array_first(pairs);
+    for (size_t i = 0; i < array_size(pairs);
+         i++, pair = array_next(pairs, pair)) {
         struct model_address_pair *p = &port->pairs[port->n_pairs];
         char *field = xasprintf("allowedAddressPairs[%"PRIuSIZE"]", i);
         char *ip_field = xasprintf("%s.ip", field);
@@ -497,7 +610,7 @@ port_parse_pairs(struct checker *c, const struct json *object, bool mac_ok,
         const char *ip, *mac;
         bool ok = true;
 
-        if (!check_type(c, field, pair, JSON_OBJECT)) {
+        if (!check_type(c, field, pair, JSON_READER_OBJECT)) {
             ok = false;
         } else {
             if (!get_string(c, pair, "ip", false, &ip)) {
@@ -515,14 +628,15 @@ port_parse_pairs(struct checker *c, const struct json *object, bool mac_ok,
                 p->ip &= plen_mask(p->plen);
             }
 
-            const struct json *mac_json = field_get(pair, "mac");
+            const struct json_reader_value *mac_json = field_get(pair, "mac");
             if (!mac_json) {
                 mac = NULL;
-            } else if (!check_type(c, mac_field, mac_json, JSON_STRING)) {
+            } else if (!check_type(c, mac_field, mac_json,
+                                   JSON_READER_STRING)) {
                 ok = false;
                 mac = NULL;
             } else {
-                mac = json_string(mac_json);
+                mac = mac_json->string;
             }
             if (mac && *mac) {
                 ok = parse_port_mac(c, mac_field, mac, &p->mac) && ok;
@@ -540,15 +654,17 @@ port_parse_pairs(struct checker *c, const struct json *object, bool mac_ok,
     }
 }
 
-/* Parses the port 'json', found at 'where' in subnet 's' (e.g. "ports[1]"),
- * into 'port', which must be zeroed.  The port must have 'type'.
- * 'network_ok' says whether 's->network' is valid.  Reports every problem,
- * and duplicates of ports already recorded in 'dups'. */
+/* Parses the port 'json', found at 'list'['index'] in subnet 's' (e.g.
+ * "ports", 1; 'index' is SIZE_MAX for "dhcpPort"), into 'port', which must
+ * be zeroed.  The port must have 'type'.  'network_ok' says whether
+ * 's->network' is valid.  Reports every problem, and duplicates of ports
+ * already recorded in 'dups'. */
 static void
-port_parse(struct checker *c, const struct json *json, const char *where,
-           enum model_port_type type, const struct model_subnet *s,
-           bool network_ok, const struct sset *all_sgs,
-           struct port_dups *dups, struct model_port *port)
+port_parse(struct checker *c, const struct json_reader_value *json,
+           const char *list, size_t index, enum model_port_type type,
+           const struct model_subnet *s, bool network_ok,
+           const struct sset *all_sgs, struct port_dups *dups,
+           struct model_port *port)
 {
     static const char *const type_names[] = {
         [MODEL_PORT_VM] = "0 (VM) in \"ports\"",
@@ -558,19 +674,28 @@ port_parse(struct checker *c, const struct json *json, const char *where,
     const char *s_value;
     long long int n;
 
-    if (!check_type(c, where, json, JSON_OBJECT)) {
+    if (json->type != JSON_READER_OBJECT) {
+        struct ds where = DS_EMPTY_INITIALIZER;
+        put_port_place(&where, list, index);
+        check_type(c, ds_cstr(&where), json, JSON_READER_OBJECT);
+        ds_destroy(&where);
         return;
     }
+    checker_set_object(c, "port", "");
+    put_port_place(c->object, list, index);
 
-    checker_set_object(c, xasprintf("port %s", where));
     const char *id = get_id(c, json, "id");
-    const char *name = id ? id : where;
     if (id) {
-        checker_set_object(c, xasprintf("port %s", id));
+        checker_set_object(c, "port", id);
         port->id = xstrdup(id);
-        const char *other = port_dups_claim(dups, &dups->ids, id, where);
+        const struct port_claim *other = port_dups_claim(
+            dups, &dups->ids, hash_string(port->id, 0), port->id, 0,
+            port->id, list, index);
         if (other) {
-            report(c, "id", "duplicate port id (also %s)", other);
+            struct ds name = DS_EMPTY_INITIALIZER;
+            put_claim_holder(&name, other, true);
+            report(c, "id", "duplicate port id (also %s)", ds_cstr(&name));
+            ds_destroy(&name);
         }
     }
 
@@ -585,13 +710,16 @@ port_parse(struct checker *c, const struct json *json, const char *where,
             report(c, "fixedip", IP_FMT" is outside "IP_FMT"/%u",
                    IP_ARGS(port->fixed_ip), IP_ARGS(s->network), s->plen);
         } else {
-            char *key = xasprintf(IP_FMT, IP_ARGS(port->fixed_ip));
-            const char *other = port_dups_claim(dups, &dups->ips, key, name);
+            const struct port_claim *other = port_dups_claim(
+                dups, &dups->ips, hash_int(port->fixed_ip, 0), NULL,
+                port->fixed_ip, port->id, list, index);
             if (other) {
-                report(c, "fixedip", "duplicate IP %s (also port %s)",
-                       key, other);
+                struct ds name = DS_EMPTY_INITIALIZER;
+                put_claim_holder(&name, other, false);
+                report(c, "fixedip", "duplicate IP "IP_FMT" (also port %s)",
+                       IP_ARGS(port->fixed_ip), ds_cstr(&name));
+                ds_destroy(&name);
             }
-            free(key);
         }
     }
 
@@ -602,14 +730,19 @@ port_parse(struct checker *c, const struct json *json, const char *where,
     bool mac_ok = false;
     if (get_string(c, json, "mac", true, &s_value)
         && parse_port_mac(c, "mac", s_value, &port->mac)) {
-        char *key = xasprintf(ETH_ADDR_FMT, ETH_ADDR_ARGS(port->mac));
-        const char *other = port_dups_claim(dups, &dups->macs, key, name);
+        uint64_t mac = eth_addr_to_uint64(port->mac);
+        const struct port_claim *other = port_dups_claim(
+            dups, &dups->macs, hash_uint64(mac), NULL, mac, port->id, list,
+            index);
         if (other) {
-            report(c, "mac", "duplicate MAC %s (also port %s)", key, other);
+            struct ds name = DS_EMPTY_INITIALIZER;
+            put_claim_holder(&name, other, false);
+            report(c, "mac", "duplicate MAC "ETH_ADDR_FMT" (also port %s)",
+                   ETH_ADDR_ARGS(port->mac), ds_cstr(&name));
+            ds_destroy(&name);
         } else {
             mac_ok = true;
         }
-        free(key);
     }
 
     if (get_string(c, json, "host", true, &s_value)) {
@@ -640,13 +773,13 @@ port_parse(struct checker *c, const struct json *json, const char *where,
     port_parse_sg_ids(c, json, all_sgs, port);
     port_parse_pairs(c, json, mac_ok, port);
 
-    checker_set_object(c, NULL);
+    checker_set_object(c, NULL, NULL);
 }
 
 /* Parses rule number 'index' of a security group into 'rule', which must be
  * zeroed.  Remote groups must be in 'all_sgs'. */
 static void
-rule_parse(struct checker *c, const struct json *json,
+rule_parse(struct checker *c, const struct json_reader_value *json,
            const struct sset *all_sgs, struct model_sg_rule *rule)
 {
     const char *s_value;
@@ -681,13 +814,12 @@ rule_parse(struct checker *c, const struct json *json,
 
     if (get_string(c, json, "ipPrefix", false, &s_value)
         && s_value && *s_value && version_ok) {
-        char *quoted = quote(s_value);
+        bool ok;
         if (rule->ip_version == MODEL_IPV4) {
-            if (cidr_parse(s_value, true, &rule->prefix, &rule->prefix_len)) {
+            ok = cidr_parse(s_value, true, &rule->prefix, &rule->prefix_len);
+            if (ok) {
                 rule->prefix &= plen_mask(rule->prefix_len);
                 rule->has_prefix = true;
-            } else {
-                report(c, "ipPrefix", "invalid IPv4 CIDR %s", quoted);
             }
         } else {
             /* IPv6 rules are checked but the model has no room for an IPv6
@@ -695,12 +827,15 @@ rule_parse(struct checker *c, const struct json *json,
             struct in6_addr ip6;
             unsigned int plen6;
             char *error = ipv6_parse_cidr(s_value, &ip6, &plen6);
-            if (error) {
-                report(c, "ipPrefix", "invalid IPv6 CIDR %s", quoted);
-                free(error);
-            }
+            ok = !error;
+            free(error);
         }
-        free(quoted);
+        if (!ok) {
+            char *quoted = quote(s_value);
+            report(c, "ipPrefix", "invalid IPv%d CIDR %s",
+                   rule->ip_version == MODEL_IPV4 ? 4 : 6, quoted);
+            free(quoted);
+        }
     }
 
     long long int start, end;
@@ -769,42 +904,46 @@ secgroup_clone(struct model_secgroup *dst, const struct model_secgroup *src)
  * 'sg', which must be zeroed.  'seen' holds the ids of the subnet's groups
  * parsed before; this one's is added. */
 static void
-secgroup_parse(struct checker *c, const struct json *json, size_t index,
-               const struct sset *all_sgs, struct sset *seen,
+secgroup_parse(struct checker *c, const struct json_reader_value *json,
+               size_t index, const struct sset *all_sgs, struct sset *seen,
                struct model_secgroup *sg)
 {
     char *where = xasprintf("securitygroups[%"PRIuSIZE"]", index);
-    if (!check_type(c, where, json, JSON_OBJECT)) {
+    if (!check_type(c, where, json, JSON_READER_OBJECT)) {
         free(where);
         return;
     }
     free(where);
 
-    checker_set_object(c, xasprintf("securitygroup #%"PRIuSIZE, index));
+    checker_set_object(c, "securitygroup", "#");
+    put_index(c->object, index);
     const char *id = get_id(c, json, "id");
-    char *name = id ? xasprintf("securitygroup %s", id) : xstrdup(c->object);
     if (id) {
-        checker_set_object(c, xstrdup(name));
+        checker_set_object(c, "securitygroup", id);
         sg->id = xstrdup(id);
         if (!sset_add(seen, id)) {
             report(c, "id", "duplicate securitygroup id");
         }
     }
 
-    const struct json_array *rules;
+    const struct json_reader_value *rules;
     if (get_array(c, json, "securitygroupRules", &rules)) {
+        size_t name_len = c->object->length;
         sg->rules = xcalloc(array_size(rules), sizeof *sg->rules);
-        for (size_t i = 0; i < array_size(rules); i++) {
-            checker_set_object(c, xasprintf("%s: rule %"PRIuSIZE, name, i));
-            if (check_type(c, "securitygroupRules", rules->elems[i],
-                           JSON_OBJECT)) {
-                rule_parse(c, rules->elems[i], all_sgs,
+        const struct json_reader_value *rule = array_first(rules);
+        for (size_t i = 0; i < array_size(rules);
+             i++, rule = array_next(rules, rule)) {
+            ds_truncate(c->object, name_len);
+            ds_put_cstr(c->object, ": rule ");
+            put_index(c->object, i);
+            if (check_type(c, "securitygroupRules", rule,
+                           JSON_READER_OBJECT)) {
+                rule_parse(c, rule, all_sgs,
                            &sg->rules[sg->n_rules++]);
             }
         }
     }
-    free(name);
-    checker_set_object(c, NULL);
+    checker_set_object(c, NULL, NULL);
 }
 
 /* Frees 'subnet' and everything it owns.  'subnet' may be NULL. */
@@ -839,8 +978,8 @@ subnet_destroy(struct model_subnet *subnet)
     free(subnet);
 }
 
-/* Returns a deep copy of 'src', which the caller must free with
- * subnet_destroy(). */
+/* Returns a deep copy of 'src', its digest included, which the caller must
+ * free with subnet_destroy(). */
 static struct model_subnet *
 subnet_clone(const struct model_subnet *src)
 {
@@ -880,10 +1019,11 @@ subnet_clone(const struct model_subnet *src)
 /* Parses the IPv4 list 'field' of 'json' into '*ips' and '*n_ips' (an owned
  * array).  If 'unique', duplicates and 0.0.0.0 are errors. */
 static void
-ip_list_parse(struct checker *c, const struct json *json, const char *field,
-              bool unique, ovs_be32 **ips, size_t *n_ips)
+ip_list_parse(struct checker *c, const struct json_reader_value *json,
+              const char *field, bool unique, ovs_be32 **ips,
+              size_t *n_ips)
 {
-    const struct json_array *array;
+    const struct json_reader_value *array;
 
     *ips = NULL;
     *n_ips = 0;
@@ -891,16 +1031,17 @@ ip_list_parse(struct checker *c, const struct json *json, const char *field,
         return;
     }
     *ips = xcalloc(array_size(array), sizeof **ips);
-    for (size_t i = 0; i < array_size(array); i++) {
-        const struct json *elem = array->elems[i];
+    const struct json_reader_value *elem = array_first(array);
+    for (size_t i = 0; i < array_size(array);
+         i++, elem = array_next(array, elem)) {
         ovs_be32 ip;
 
-        if (elem->type != JSON_STRING) {
+        if (elem->type != JSON_READER_STRING) {
             report(c, field, "entries must be strings, not %s",
                    json_kind(elem->type));
             continue;
         }
-        if (!parse_ipv4(c, field, json_string(elem), &ip)) {
+        if (!parse_ipv4(c, field, elem->string, &ip)) {
             continue;
         }
         if (unique) {
@@ -922,7 +1063,7 @@ ip_list_parse(struct checker *c, const struct json *json, const char *field,
 
 /* Parses the provider-network extensions of subnet 'json' into 's'. */
 static void
-subnet_parse_provider(struct checker *c, const struct json *json,
+subnet_parse_provider(struct checker *c, const struct json_reader_value *json,
                       struct model_subnet *s)
 {
     const char *type, *physnet;
@@ -960,46 +1101,54 @@ subnet_parse_provider(struct checker *c, const struct json *json,
     }
 }
 
-/* Parses the ports of subnet 'json' ("ports", "dhcpPort", "gatewayPorts")
- * into 's'. */
-static void
-subnet_parse_ports(struct checker *c, const struct json *json,
-                   bool network_ok, const struct sset *all_sgs,
-                   struct model_subnet *s)
+/* Returns the number of elements of 'value' if it is an array, else 0. */
+static size_t
+count_if_array(const struct json_reader_value *value)
 {
-    struct port_dups dups;
-    const struct json_array *ports;
+    return value && value->type == JSON_READER_ARRAY ? value->n : 0;
+}
 
-    port_dups_init(&dups);
+/* Parses the ports of subnet 'json' ("ports", "dhcpPort", "gatewayPorts")
+ * into 's', finding duplicates with 'dups'. */
+static void
+subnet_parse_ports(struct checker *c, const struct json_reader_value *json,
+                   bool network_ok, const struct sset *all_sgs,
+                   struct port_dups *dups, struct model_subnet *s)
+{
+    const struct json_reader_value *ports = field_get(json, "ports");
+    const struct json_reader_value *gateways = field_get(json,
+                                                         "gatewayPorts");
+
+    port_dups_reset(dups, count_if_array(ports) + 1
+                    + count_if_array(gateways));
     if (get_array(c, json, "ports", &ports)) {
         s->ports = xcalloc(array_size(ports), sizeof *s->ports);
-        for (size_t i = 0; i < array_size(ports); i++) {
-            char *where = xasprintf("ports[%"PRIuSIZE"]", i);
-            port_parse(c, ports->elems[i], where, MODEL_PORT_VM, s,
-                       network_ok, all_sgs, &dups, &s->ports[s->n_ports++]);
-            free(where);
+        const struct json_reader_value *port = array_first(ports);
+        for (size_t i = 0; i < array_size(ports);
+             i++, port = array_next(ports, port)) {
+            port_parse(c, port, "ports", i, MODEL_PORT_VM, s, network_ok,
+                       all_sgs, dups, &s->ports[s->n_ports++]);
         }
     }
 
-    const struct json *dhcp = field_get(json, "dhcpPort");
+    const struct json_reader_value *dhcp = field_get(json, "dhcpPort");
     if (dhcp) {
         s->dhcp_port = xzalloc(sizeof *s->dhcp_port);
-        port_parse(c, dhcp, "dhcpPort", MODEL_PORT_DHCP, s, network_ok,
-                   all_sgs, &dups, s->dhcp_port);
+        port_parse(c, dhcp, "dhcpPort", SIZE_MAX, MODEL_PORT_DHCP, s,
+                   network_ok, all_sgs, dups, s->dhcp_port);
     }
 
     if (get_array(c, json, "gatewayPorts", &ports)) {
         s->gateway_ports = xcalloc(array_size(ports),
                                    sizeof *s->gateway_ports);
-        for (size_t i = 0; i < array_size(ports); i++) {
-            char *where = xasprintf("gatewayPorts[%"PRIuSIZE"]", i);
-            port_parse(c, ports->elems[i], where, MODEL_PORT_GATEWAY, s,
-                       network_ok, all_sgs, &dups,
+        const struct json_reader_value *port = array_first(ports);
+        for (size_t i = 0; i < array_size(ports);
+             i++, port = array_next(ports, port)) {
+            port_parse(c, port, "gatewayPorts", i, MODEL_PORT_GATEWAY, s,
+                       network_ok, all_sgs, dups,
                        &s->gateway_ports[s->n_gateway_ports++]);
-            free(where);
         }
     }
-    port_dups_destroy(&dups);
 }
 
 /* Returns the first subnet among the 'n' of 'subnets' (some may be NULL),
@@ -1023,10 +1172,11 @@ subnet_find_clash(struct model_subnet *const *subnets, size_t n,
  * against the 'n_good' subnets of 'good' (some may be NULL).  'c->subnet'
  * names it and 'id' is its id, already checked, or NULL.  Returns the
  * subnet, which the caller must free with subnet_destroy(), or NULL after
- * reporting every problem. */
+ * reporting every problem.  'dups' serves to find duplicate ports. */
 static struct model_subnet *
-subnet_parse(struct checker *c, const struct json *json, const char *id,
-             const struct sset *all_sgs, struct model_subnet *const *good,
+subnet_parse(struct checker *c, const struct json_reader_value *json,
+             const char *id, const struct sset *all_sgs,
+             struct port_dups *dups, struct model_subnet *const *good,
              size_t n_good)
 {
     struct model_subnet *s = xzalloc(sizeof *s);
@@ -1068,14 +1218,16 @@ subnet_parse(struct checker *c, const struct json *json, const char *id,
     ip_list_parse(c, json, "dns", false, &s->dns, &s->n_dns);
     ip_list_parse(c, json, "routers", true, &s->routers, &s->n_routers);
     subnet_parse_provider(c, json, s);
-    subnet_parse_ports(c, json, network_ok, all_sgs, s);
+    subnet_parse_ports(c, json, network_ok, all_sgs, dups, s);
 
-    const struct json_array *sgs;
+    const struct json_reader_value *sgs;
     if (get_array(c, json, "securitygroups", &sgs)) {
         struct sset seen = SSET_INITIALIZER(&seen);
         s->secgroups = xcalloc(array_size(sgs), sizeof *s->secgroups);
-        for (size_t i = 0; i < array_size(sgs); i++) {
-            secgroup_parse(c, sgs->elems[i], i, all_sgs, &seen,
+        const struct json_reader_value *sg = array_first(sgs);
+        for (size_t i = 0; i < array_size(sgs);
+             i++, sg = array_next(sgs, sg)) {
+            secgroup_parse(c, sg, i, all_sgs, &seen,
                            &s->secgroups[s->n_secgroups++]);
         }
         sset_destroy(&seen);
@@ -1097,62 +1249,93 @@ subnet_parse(struct checker *c, const struct json *json, const char *id,
         subnet_destroy(s);
         return NULL;
     }
-    s->digest = json_hash(json, 0);
     return s;
 }
 
 /* Adds the id of every security group defined in the document's 'subnets'
- * to 'sgs', without validating anything else. */
+ * (parsed from 'text', not expanded) to 'sgs', without validating anything
+ * else.  Only the members of each subnet and its "securitygroups" are
+ * expanded, into 'scratch' and a tree of its own. */
 static void
-collect_secgroup_ids(const struct json_array *subnets, struct sset *sgs)
+collect_secgroup_ids(const char *text, const struct json_reader_value *subnets,
+                     struct json_reader_tree *scratch, struct sset *sgs)
 {
-    for (size_t i = 0; i < subnets->n; i++) {
-        const struct json *subnet = subnets->elems[i];
-        if (subnet->type != JSON_OBJECT) {
+    struct json_reader_tree groups;
+
+    json_reader_tree_init(&groups);
+    for (const struct json_reader_value *elem = array_first(subnets);
+         elem; elem = array_next(subnets, elem)) {
+        if (elem->type != JSON_READER_OBJECT) {
             continue;
         }
-        const struct json *list = field_get(subnet, "securitygroups");
-        if (!list || list->type != JSON_ARRAY) {
+        json_reader_expand(scratch, text, elem, 1);
+        const struct json_reader_value *subnet = &scratch->values[0];
+        const struct json_reader_value *list = field_get(subnet,
+                                                         "securitygroups");
+        if (!list || list->type != JSON_READER_ARRAY) {
             continue;
         }
-        for (size_t j = 0; j < list->array.n; j++) {
-            const struct json *sg = list->array.elems[j];
-            const struct json *id = (sg->type == JSON_OBJECT
-                                     ? field_get(sg, "id") : NULL);
-            if (id && id->type == JSON_STRING && id_is_valid(id->string)) {
+        json_reader_expand(&groups, text, list, 2);
+        list = &groups.values[0];
+        JSON_READER_FOR_EACH (sg, list) {
+            const struct json_reader_value *id
+                = (sg->type == JSON_READER_OBJECT ? field_get(sg, "id")
+                   : NULL);
+            if (id && id->type == JSON_READER_STRING
+                && id_is_valid(id->string)) {
                 sset_add(sgs, id->string);
             }
         }
     }
+    json_reader_tree_destroy(&groups);
 }
 
-/* Builds a model from the document's 'subnets', each one's bad subnets
- * replaced by their version in 'previous' (which may be NULL) where
- * possible.  Adds every problem to 'errors'.  The caller owns the result. */
-static struct model *
-model_build(const struct json_array *subnets, const struct model *previous,
-            struct svec *errors)
+/* Returns a 64-bit hash of the text of the subnet 'json', parsed from
+ * 'text'. */
+static uint64_t
+subnet_digest(const char *text, const struct json_reader_value *json)
 {
-    size_t n = subnets->n;
+    ovs_u128 hash;
+
+    hash_bytes128(text + json->span.offset, json->span.length, 0, &hash);
+    return hash.u64.lo;
+}
+
+/* Builds a model from the document's 'subnets' (NULL for none), parsed from
+ * 'text' and not expanded, its bad subnets replaced by their version in
+ * 'previous' (which may be NULL) where possible.  Adds every problem to
+ * 'errors'.  The caller owns the result. */
+static struct model *
+model_build(const char *text, const struct json_reader_value *subnets,
+            const struct model *previous, struct svec *errors)
+{
+    struct json_reader_tree scratch;  /* Holds one subnet at a time. */
+    struct ds object = DS_EMPTY_INITIALIZER;  /* The checkers' objects. */
+    struct port_dups dups;      /* Each subnet's ports in turn. */
+    size_t n = array_size(subnets);
     struct model_subnet **good = xcalloc(n, sizeof *good);
     struct svec *messages = xcalloc(n, sizeof *messages);
     char **bad_ids = xcalloc(n, sizeof *bad_ids);
     struct shash first = SHASH_INITIALIZER(&first);
     struct sset all_sgs = SSET_INITIALIZER(&all_sgs);
 
-    collect_secgroup_ids(subnets, &all_sgs);
+    json_reader_tree_init(&scratch);
+    port_dups_init(&dups);
+    collect_secgroup_ids(text, subnets, &scratch, &all_sgs);
 
     /* First pass: parse every subnet. */
-    for (size_t i = 0; i < n; i++) {
-        const struct json *json = subnets->elems[i];
+    const struct json_reader_value *elem = array_first(subnets);
+    for (size_t i = 0; i < n; i++, elem = array_next(subnets, elem)) {
+        const struct json_reader_value *json = elem;
         struct checker c = {
             .errors = &messages[i],
             .subnet = xasprintf("subnet #%"PRIuSIZE, i),
+            .object = &object,
             .ok = true,
         };
 
         svec_init(&messages[i]);
-        if (json->type != JSON_OBJECT) {
+        if (json->type != JSON_READER_OBJECT) {
             report(&c, "subnets", "entries must be objects, not %s",
                    json_kind(json->type));
             svec_add_nocopy(&messages[i], xasprintf("%s: left out",
@@ -1161,6 +1344,8 @@ model_build(const struct json_array *subnets, const struct model *previous,
             continue;
         }
 
+        json_reader_expand(&scratch, text, elem, UINT_MAX);
+        json = &scratch.values[0];
         const char *id = get_id(&c, json, "id");
         if (id) {
             free(c.subnet);
@@ -1178,8 +1363,10 @@ model_build(const struct json_array *subnets, const struct model *previous,
             shash_add(&first, id, index);
         }
 
-        good[i] = subnet_parse(&c, json, id, &all_sgs, good, i);
-        if (!good[i]) {
+        good[i] = subnet_parse(&c, json, id, &all_sgs, &dups, good, i);
+        if (good[i]) {
+            good[i]->digest = subnet_digest(text, json);
+        } else {
             bad_ids[i] = id ? xstrdup(id) : NULL;
             if (!id) {
                 svec_add_nocopy(&messages[i],
@@ -1238,6 +1425,9 @@ model_build(const struct json_array *subnets, const struct model *previous,
     free(bad_ids);
     shash_destroy_free_data(&first);
     sset_destroy(&all_sgs);
+    json_reader_tree_destroy(&scratch);
+    ds_destroy(&object);
+    port_dups_destroy(&dups);
     return model;
 }
 
@@ -1245,42 +1435,44 @@ model_build(const struct json_array *subnets, const struct model *previous,
  * '*subnets' (pointing into 'doc', NULL meaning an empty list).  Returns
  * NULL, or an error message that the caller must free. */
 static char *
-envelope_parse(const struct json *doc, const struct json_array **subnets)
+envelope_parse(const struct json_reader_value *doc,
+               const struct json_reader_value **subnets)
 {
     struct svec errors = SVEC_EMPTY_INITIALIZER;
+    struct ds object = DS_EMPTY_INITIALIZER;
     struct checker c = {
         .errors = &errors,
         .subnet = xstrdup("document"),
+        .object = &object,
         .ok = true,
     };
     char *error = NULL;
     long long int code;
-    const struct json *result;
+    const struct json_reader_value *result;
 
     *subnets = NULL;
-    if (doc->type == JSON_STRING) {
-        error = xasprintf("not JSON: %s", json_string(doc));
-    } else if (doc->type != JSON_OBJECT) {
+    if (doc->type != JSON_READER_OBJECT) {
         error = xasprintf("document: must be an object, not %s",
                           json_kind(doc->type));
     } else if (!get_integer(&c, doc, "code", true, LLONG_MIN, LLONG_MAX,
                             &code)) {
         /* Reported. */
     } else if (code) {
-        const struct json *message = field_get(doc, "message");
+        const struct json_reader_value *message = field_get(doc, "message");
         error = xasprintf("controller error %lld: %s", code,
-                          (message && message->type == JSON_STRING
-                           ? json_string(message) : ""));
+                          (message && message->type == JSON_READER_STRING
+                           ? message->string : ""));
     } else if (!(result = field_get(doc, "Result"))) {
         report(&c, "Result", "missing");
-    } else if (check_type(&c, "Result", result, JSON_OBJECT)) {
-        const struct json *list = shash_find_data(json_object(result),
-                                                  "subnets");
+    } else if (check_type(&c, "Result", result, JSON_READER_OBJECT)) {
+        const struct json_reader_value *list = json_reader_member(result,
+                                                                  "subnets");
         if (!list) {
             report(&c, "Result: subnets", "missing");
-        } else if (list->type != JSON_NULL
-                   && check_type(&c, "Result: subnets", list, JSON_ARRAY)) {
-            *subnets = json_array(list);
+        } else if (list->type != JSON_READER_NULL
+                   && check_type(&c, "Result: subnets", list,
+                                 JSON_READER_ARRAY)) {
+            *subnets = list;
         }
     }
 
@@ -1289,6 +1481,7 @@ envelope_parse(const struct json *doc, const struct json_array **subnets)
     }
     svec_destroy(&errors);
     free(c.subnet);
+    ds_destroy(&object);
     return error;
 }
 
@@ -1307,15 +1500,26 @@ char *
 model_parse(const char *text, const struct model *previous,
             struct model **modelp, struct svec *errors)
 {
-    struct json *doc = json_from_string(text);
-    const struct json_array *subnets;
-    char *error = envelope_parse(doc, &subnets);
+    struct json_reader_tree tree;
 
-    if (!error) {
-        static const struct json_array empty;
-        *modelp = model_build(subnets ? subnets : &empty, previous, errors);
+    /* The whole document is checked, but only stored down to the subnets
+     * ({"Result": {"subnets": [{...}, ...]}}), which model_build() expands
+     * one at a time, to touch little memory. */
+    json_reader_tree_init(&tree);
+    char *error = json_reader_parse(&tree, text, 3);
+    if (error) {
+        char *not_json = xasprintf("not JSON: %s", error);
+        free(error);
+        json_reader_tree_destroy(&tree);
+        return not_json;
     }
-    json_destroy(doc);
+
+    const struct json_reader_value *subnets;
+    error = envelope_parse(&tree.values[0], &subnets);
+    if (!error) {
+        *modelp = model_build(text, subnets, previous, errors);
+    }
+    json_reader_tree_destroy(&tree);
     return error;
 }
 

@@ -117,10 +117,12 @@ struct model_subnet {
     enum model_network_type network_type;
     char *physical_network;     /* Owned, NULL for vxlan. */
     uint16_t segmentation_id;   /* VLAN id for MODEL_NET_VLAN, else 0. */
-    uint64_t digest;            /* A hash of the subnet's whole text: equal
-                                 * subnets have equal digests, and the
-                                 * incremental pipeline computes again only
-                                 * the subnets whose digest changed. */
+    uint64_t digest;            /* 64-bit hash of the subnet's JSON text in
+                                 * the document it was parsed from, kept by
+                                 * copies: two subnets with equal digests
+                                 * have equal content (up to hash
+                                 * collisions), so an unchanged subnet can be
+                                 * recognised without comparing it. */
 };
 
 /* A whole document.  Subnets keep document order.  Reference-counted:

@@ -9,6 +9,7 @@ tests_unit_check_unit_SOURCES = \
 	tests/unit/test-secgroup.c \
 	tests/unit/test-host-view.c \
 	tests/unit/test-incremental.c \
+	tests/unit/test-json-reader.c \
 	tests/unit/test-metadata.c \
 	tests/unit/test-model.c \
 	tests/unit/main.c \
@@ -54,6 +55,7 @@ clean-local:
 EXTRA_DIST += tests/run-tests.sh tests/lib tests/fixtures tests/golden \
 	tests/functional tests/faults tests/system tests/fuzz/run-fuzz.sh \
 	tests/fuzz/fuzz-model.c tests/fuzz/corpus-model \
+	tests/fuzz/fuzz-json-reader.c tests/fuzz/corpus-json-reader \
 	tests/fuzz/fuzz-dhcp.c tests/fuzz/corpus-dhcp \
 	tests/fuzz/make-corpus-dhcp.py tests/fuzz/fuzz-vr-probe.c \
 	tests/fuzz/corpus-vr-probe tests/fuzz/fuzz-settings.c \

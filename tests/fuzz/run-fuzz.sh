@@ -2,7 +2,10 @@
 # Builds the libFuzzer harnesses, each with the lib/ sources it tests
 # compiled in and linked against the non-instrumented libopenvswitch.a, and
 # runs them one after the other, each for SECONDS:
-#   fuzz-model     the document parser (lib/model.c, lib/host-view.c)
+#   fuzz-model     the document parser (lib/model.c, lib/json-reader.c,
+#                  lib/host-view.c)
+#   fuzz-json-reader  the JSON reader against OVS's parser
+#                  (lib/json-reader.c)
 #   fuzz-dhcp      the DHCP codec (lib/dhcp.c)
 #   fuzz-vr-probe  virtual-router probe replies and liveness
 #                  (lib/vr-probe.c, lib/vr-liveness.c)
@@ -112,7 +115,8 @@ fuzz_one() {
 }
 
 status=0
-fuzz_one model "$seconds" model.c host-view.c || status=1
+fuzz_one model "$seconds" model.c json-reader.c host-view.c || status=1
+fuzz_one json-reader "$seconds" json-reader.c || status=1
 fuzz_one dhcp "$seconds" dhcp.c || status=1
 fuzz_one vr-probe "$seconds" vr-probe.c vr-liveness.c || status=1
 fuzz_one settings "$seconds" settings.c dhcp.c vr-liveness.c vr-probe.c \

@@ -24,6 +24,7 @@ char *test_read_file(const char *relative);
 #define UNIT_SUITES                             \
     UNIT_SUITE(test_settings_suite)             \
     UNIT_SUITE(test_model_suite)                \
+    UNIT_SUITE(test_json_reader_suite)          \
     UNIT_SUITE(test_host_view_suite)            \
     UNIT_SUITE(test_desired_suite)              \
     UNIT_SUITE(test_pipeline_suite)             \

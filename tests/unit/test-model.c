@@ -279,6 +279,64 @@ START_TEST(test_model_clone)
 }
 END_TEST
 
+/* A subnet for the digest tests, with one port whose "rate" is RATE. */
+#define DIGEST_SUBNET(ID, METADATA, RATE)                                   \
+    "{\"id\": \""ID"\", \"version\": 1, \"vpcId\": \"v\", "              \
+    "\"tenantId\": \"t\", \"metadata\": "#METADATA", "                    \
+    "\"vni\": "#METADATA", \"mtu\": 1500, \"network\": \"10.0.0.0/24\", "  \
+    "\"routers\": [\"10.1.0.1\"], \"ports\": [{\"id\": \"p\", "           \
+    "\"version\": 1, \"fixedip\": \"10.0.0.5\", \"deviceId\": \"tap\", "  \
+    "\"mac\": \"fa:16:3e:00:00:01\", \"host\": \"10.2.0.1\", "             \
+    "\"type\": 0, \"rate\": "#RATE"}]}"
+
+/* Returns the digest of the subnet 'id' of 'model'. */
+static uint64_t
+digest_of(const struct model *model, const char *id)
+{
+    const struct model_subnet *subnet = model_find_subnet(model, id);
+    ck_assert_ptr_nonnull(subnet);
+    return subnet->digest;
+}
+
+/* A subnet's digest depends on its text only: the same in another document,
+ * kept by copies, different when one of its ports changes. */
+START_TEST(test_model_digest)
+{
+    struct model *a = parse_good(
+        "{\"code\": 0, \"Result\": {\"subnets\": ["
+        DIGEST_SUBNET("s1", 1, 10)"]}}", NULL);
+    struct model *b = parse_good(
+        "{\"code\":0,\"message\":\"\",\"Result\":{\"subnets\":[\n"
+        DIGEST_SUBNET("s2", 2, 10)",\n"DIGEST_SUBNET("s1", 1, 10)"]}}",
+        NULL);
+    struct model *c = parse_good(
+        "{\"code\": 0, \"Result\": {\"subnets\": ["
+        DIGEST_SUBNET("s1", 1, 11)"]}}", NULL);
+    struct model *clone = model_clone(a);
+
+    ck_assert_uint_eq(digest_of(a, "s1"), digest_of(b, "s1"));
+    ck_assert_uint_eq(digest_of(a, "s1"), digest_of(clone, "s1"));
+    ck_assert_uint_ne(digest_of(a, "s1"), digest_of(c, "s1"));
+    ck_assert_uint_ne(digest_of(b, "s1"), digest_of(b, "s2"));
+
+    /* A bad subnet kept at its last good version keeps that digest. */
+    struct svec errors = SVEC_EMPTY_INITIALIZER;
+    struct model *kept;
+    ck_assert_ptr_null(model_parse(
+        "{\"code\": 0, \"Result\": {\"subnets\": ["
+        DIGEST_SUBNET("s1", 1, -1)"]}}", c, &kept, &errors));
+    ck_assert_uint_eq(errors.n, 2);
+    ck_assert_uint_eq(digest_of(kept, "s1"), digest_of(c, "s1"));
+    svec_destroy(&errors);
+
+    model_unref(a);
+    model_unref(b);
+    model_unref(c);
+    model_unref(clone);
+    model_unref(kept);
+}
+END_TEST
+
 /* One field of the seed changed, and the exact problem it must cause. */
 struct bad_case {
     const char *old;            /* Text of the seed to replace... */
@@ -936,6 +994,7 @@ test_model_suite(void)
 
     tcase_add_test(tc, test_model_seed);
     tcase_add_test(tc, test_model_clone);
+    tcase_add_test(tc, test_model_digest);
     tcase_add_loop_test(tc, test_model_bad_field, 0, ARRAY_SIZE(bad_cases));
     tcase_add_test(tc, test_model_not_json);
     tcase_add_test(tc, test_model_controller_error);
