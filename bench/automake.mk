@@ -12,13 +12,25 @@ bench_dhcp_storm_SOURCES = bench/dhcp-storm.c
 bench_dhcp_storm_LDADD = lib/libjstack.a $(OVS_LIBS)
 CLEANFILES += bench/dhcp-storm
 
-# Ports of the document synthesized by bench-pipeline, one run each.
+# Installs a flow set over one vconn as fast as the switch takes it, for
+# bench-perf.sh.
+EXTRA_PROGRAMS += tests/perf/raw-install
+tests_perf_raw_install_SOURCES = tests/perf/raw-install.c
+tests_perf_raw_install_LDADD = $(OVS_LIBS)
+CLEANFILES += tests/perf/raw-install
+EXTRA_DIST += tests/perf/topology.py tests/perf/bench-perf.sh
+
+# Ports of the documents (tests/perf/topology.py) that bench-pipeline
+# computes, one run each, as host 0 (10.20.0.1).
 BENCH_PIPELINE_SIZES = 1000 10000 50000
 
 .PHONY: bench
 bench: bench/bench-pipeline bench/dhcp-storm agent/jstack-agent
 	@for n in $(BENCH_PIPELINE_SIZES); do \
-		bench/bench-pipeline $$n 20 50 || exit 1; \
+		python3 $(top_srcdir)/tests/perf/topology.py --ports $$n \
+			--output bench/topology-$$n.json >/dev/null \
+		&& bench/bench-pipeline bench/topology-$$n.json 10.20.0.1 \
+		|| exit 1; \
 	done
 	$(SHELL) $(top_srcdir)/bench/bench-reconcile.sh $(abs_top_builddir)
 	$(SHELL) $(top_srcdir)/bench/bench-dhcp.sh $(abs_top_builddir)
@@ -35,3 +47,10 @@ bench-vr-failover: agent/jstack-agent
 .PHONY: bench-soak
 bench-soak: agent/jstack-agent
 	$(SHELL) $(top_srcdir)/bench/bench-soak.sh $(abs_top_builddir) 10000
+
+# Issue 17's benchmark: one table per size (bench-perf.sh's defaults, or
+# BENCH_PERF_SIZES), written to docs/performance.md and .png.
+.PHONY: bench-perf
+bench-perf: agent/jstack-agent tests/perf/raw-install
+	$(SHELL) $(top_srcdir)/tests/perf/bench-perf.sh $(abs_top_builddir) \
+		$(BENCH_PERF_SIZES)
