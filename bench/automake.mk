@@ -23,6 +23,7 @@ EXTRA_DIST += tests/perf/topology.py tests/perf/bench-perf.sh
 # Ports of the documents (tests/perf/topology.py) that bench-pipeline
 # computes, one run each, as host 0 (10.20.0.1).
 BENCH_PIPELINE_SIZES = 1000 10000 50000
+CLEANFILES += $(BENCH_PIPELINE_SIZES:%=bench/topology-%.json)
 
 .PHONY: bench
 bench: bench/bench-pipeline bench/dhcp-storm agent/jstack-agent
@@ -51,6 +52,6 @@ bench-soak: agent/jstack-agent
 # Issue 17's benchmark: one table per size (bench-perf.sh's defaults, or
 # BENCH_PERF_SIZES), written to docs/performance.md and .png.
 .PHONY: bench-perf
-bench-perf: agent/jstack-agent tests/perf/raw-install
+bench-perf: agent/jstack-agent bench/bench-pipeline tests/perf/raw-install
 	$(SHELL) $(top_srcdir)/tests/perf/bench-perf.sh $(abs_top_builddir) \
 		$(BENCH_PERF_SIZES)

@@ -39,7 +39,9 @@ set -eu
 BUILDDIR=$(cd "$1" && pwd)
 shift
 SRCDIR=$(cd "$(dirname "$0")/../.." && pwd)
-sizes=("${@:-1000 10000 50000}")
+if [ $# = 0 ]; then
+    set -- 1000 10000 50000
+fi
 latency_ports=${BENCH_PERF_LATENCY_PORTS:-20000}
 raw_install=$BUILDDIR/tests/perf/raw-install
 bench_pipeline=$BUILDDIR/bench/bench-pipeline
@@ -99,16 +101,16 @@ row() {
     printf '| %s | %s | %s | %s |\n' "$1" "$2" "$3" "$4" >>"$table"
 }
 
-# Sets parse_ms, compute_ms, barrier_ms (received to barrier) and
-# change_mods from the agent's "last change" status line, or "n/a".
+# Sets parse_ms, compute_ms and barrier_ms (received to barrier) from the
+# agent's "last change" status line, or to "n/a".
 read_last_change() {
     local line
     line=$(agent_ctl status | grep '^last change: received to barrier' \
            || true)
-    parse_ms=n/a compute_ms=n/a barrier_ms=n/a change_mods=n/a
+    parse_ms=n/a compute_ms=n/a barrier_ms=n/a
     if [ -n "$line" ]; then
-        read -r barrier_ms parse_ms compute_ms change_mods < <(sed -n \
-            's/.*barrier \([0-9.]*\) ms (parse \([0-9.]*\) ms, compute \([0-9.]*\) ms.*, \([0-9]*\) flow_mods.*/\1 \2 \3 \4/p' \
+        read -r barrier_ms parse_ms compute_ms < <(sed -n \
+            's/.*barrier \([0-9.]*\) ms (parse \([0-9.]*\) ms, compute \([0-9.]*\) ms.*/\1 \2 \3/p' \
             <<<"$line")
     fi
 }
@@ -118,10 +120,20 @@ read_last_change() {
 # prints the time (now_ms) that state was first seen in sync.
 wait_settled() {
     local after=${1:-0} deadline=$(( $(date +%s) + SANDBOX_TIMEOUT ))
-    local seen= seen_at=0 status seqno t
+    local seen='' seen_at=0 status seqno t waiting_since=''
     while [ "$(date +%s)" -lt "$deadline" ]; do
         if status=$(agent_ctl status 2>/dev/null); then
             t=$(now_ms)
+            if grep -q '^settings: waiting' <<<"$status"; then
+                waiting_since=${waiting_since:-$t}
+                if [ $(( t - waiting_since )) -gt 5000 ]; then
+                    echo "the agent waits for a setting:" >&2
+                    grep '^  setting ' <<<"$status" >&2
+                    return 1
+                fi
+            else
+                waiting_since=
+            fi
             seqno=$(sed -n 's/^desired state #\([0-9]*\):.*/\1/p' <<<"$status")
             if [ -n "$seqno" ] && [ "$seqno" -gt "$after" ] \
                && grep -q '^bridge in sync: yes' <<<"$status"; then
@@ -202,13 +214,13 @@ echo "# ports raw_bundle_ms raw_pipelined_ms ofctl_ms agent_cold_ms ovn_ms" \
 tables=$work/tables.md
 : >"$tables"
 
-for n in ${sizes[*]}; do
+for n in "$@"; do
     table=$work/table-$n.md
     doc=$work/doc-$n.json
     read -r local_ip port_line < <(python3 "$SRCDIR/tests/perf/topology.py" \
         --ports "$n" --output "$doc" --interfaces "$work/if-$n" \
         --port-life 0 | paste -sd ' ')
-    read -r _ port_id port_device <<<"$port_line"
+    read -r _ _ port_device <<<"$port_line"
     n_local=$(wc -l <"$work/if-$n")
 
     # The pipeline offline: the document must compute without warnings.
@@ -382,6 +394,15 @@ for p in json.load(open(sys.argv[1]))["Result"]["subnets"][0]["ports"]:
         print(p["mac"])' "${doc%.json}-added.json" "$port_id")
     start_switch "$work/if-latency" "$port_device" "$doc" "$local_ip" 20
     sandbox_start_agent
+    interval=20
+    sleep 1
+    if status_has '^  setting jstack-poll-interval'; then
+        # This agent's lower bound is above 20 ms: measure with its
+        # shortest interval, and say so.
+        interval=100
+        ovs-vsctl set Open_vSwitch . \
+            external_ids:jstack-poll-interval=$interval
+    fi
     wait_settled >/dev/null
     start=$(now_ms)
     put_document "${doc%.json}-added.json"
@@ -393,7 +414,8 @@ for p in json.load(open(sys.argv[1]))["Result"]["subnets"][0]["ports"]:
     sandbox_stop
     table=$work/table-latency.md
     {
-        echo "### A port added at $latency_ports ports, poll interval 20 ms"
+        echo "### A port added at $latency_ports ports, poll interval" \
+             "$interval ms (the issue's: 20 ms)"
         echo
         echo "| measure | target | measured | result |"
         echo "|---|---|---|---|"
