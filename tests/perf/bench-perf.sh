@@ -92,7 +92,9 @@ verdict_at_most() {
 verdict_equal() {
     awk -v m="$1" -v t="$2" 'BEGIN {
         if (m == t) print "met";
-        else if (t > 0) printf "missed by %.0f%%\n", (m > t ? m - t : t - m) * 100 / t;
+        else if (t > 0)
+            printf "missed by %.0f%%\n",
+                (m > t ? m - t : t - m) * 100 / t;
         else printf "missed (%s instead of %s)\n", m, t }'
 }
 
@@ -110,20 +112,32 @@ read_last_change() {
     parse_ms=n/a compute_ms=n/a barrier_ms=n/a
     if [ -n "$line" ]; then
         read -r barrier_ms parse_ms compute_ms < <(sed -n \
-            's/.*barrier \([0-9.]*\) ms (parse \([0-9.]*\) ms, compute \([0-9.]*\) ms.*/\1 \2 \3/p' \
+            -e 's/.*barrier \([0-9.]*\) ms (parse \([0-9.]*\) ms,/\1 \2/' \
+            -e 's/ compute \([0-9.]*\) ms.*/ \1/p' \
             <<<"$line")
     fi
 }
 
 # Waits until the agent's bridge is in sync with a desired state that
 # then stays the same for 1 s, and not before state number $1 (if given);
-# prints the time (now_ms) that state was first seen in sync.
+# prints the time (now_ms) that state was first seen in sync.  Fails when
+# the agent discards a bundle, waits for a setting for 5 s, or after
+# SANDBOX_TIMEOUT seconds.
 wait_settled() {
     local after=${1:-0} deadline=$(( $(date +%s) + SANDBOX_TIMEOUT ))
-    local seen='' seen_at=0 status seqno t waiting_since=''
+    local seen='' seen_at=0 status seqno t waiting_since='' discarded
+    local discarded_before=''
     while [ "$(date +%s)" -lt "$deadline" ]; do
         if status=$(agent_ctl status 2>/dev/null); then
             t=$(now_ms)
+            discarded=$(sed -n 's/^bundles committed: .*discarded: //p' \
+                        <<<"$status")
+            discarded_before=${discarded_before:-$discarded}
+            if [ "$discarded" != "$discarded_before" ]; then
+                echo "the agent discarded a bundle:" >&2
+                sed -n 's/^last bridge error: //p' <<<"$status" >&2
+                return 1
+            fi
             if grep -q '^settings: waiting' <<<"$status"; then
                 waiting_since=${waiting_since:-$t}
                 if [ $(( t - waiting_since )) -gt 5000 ]; then
@@ -156,6 +170,9 @@ wait_settled() {
 # Starts a sandbox OVS with bridge br0, the interfaces listed in file $1
 # and the port-life interface $2, and points the agent at document
 # $SANDBOX/subnets.json (a copy of $3) as host $4, polling every $5 ms.
+# No virtual router answers probes here: probing once a minute, with 32
+# misses allowed, keeps them from going down (and the desired state from
+# changing) while the benchmark runs.
 start_switch() {
     local interfaces=$1 extra=$2 document=$3 ip=$4 interval=$5 args=()
     sandbox_create
@@ -168,7 +185,18 @@ start_switch() {
     cp "$document" "$SANDBOX/subnets.json"
     ovs-vsctl set Open_vSwitch . external_ids:jstack-encap-ip="$ip" \
         external_ids:jstack-controller="file://$SANDBOX/subnets.json" \
-        external_ids:jstack-poll-interval="$interval"
+        external_ids:jstack-poll-interval="$interval" \
+        external_ids:jstack-vr-probe-interval=60000 \
+        external_ids:jstack-vr-probe-misses=32
+}
+
+# Ends the current size's table with a row saying that step $1 failed
+# (the reason is on stderr), and stops its sandbox.
+size_failed() {
+    row "$1" "-" "failed: the agent did not settle (see stderr)" "missed"
+    sandbox_stop
+    cat "$table"
+    { cat "$table"; echo; } >>"$tables"
 }
 
 # Replaces the agent's document with $1 atomically.
@@ -225,20 +253,33 @@ for n in "$@"; do
 
     # The pipeline offline: the document must compute without warnings.
     pipeline=$("$bench_pipeline" "$doc" "$local_ip")
-    offline_ms=$(sed -n 's/.*parse_s=\([0-9.]*\).*pipeline_s=\([0-9.]*\).*/\1 \2/p' \
-                 <<<"$pipeline" | awk '{ printf "%.1f + %.1f\n", $1 * 1000, $2 * 1000 }')
+    offline_ms=$(sed -n \
+        's/.*parse_s=\([0-9.]*\).*pipeline_s=\([0-9.]*\).*/\1 \2/p' \
+        <<<"$pipeline" \
+        | awk '{ printf "%.1f + %.1f\n", $1 * 1000, $2 * 1000 }')
+    {
+        echo "### $n ports ($n_local local)"
+        echo
+        echo "| measure | target | measured | result |"
+        echo "|---|---|---|---|"
+    } >"$table"
 
     # Cold start.
     start_switch "$work/if-$n" "$port_device" "$doc" "$local_ip" 100
     start=$(now_ms)
     sandbox_start_agent
-    cold_ms=$(( $(wait_settled) - start ))
+    if ! settled=$(wait_settled); then
+        size_failed "cold start"
+        continue
+    fi
+    cold_ms=$(( settled - start ))
     pid=$(sandbox_pid jstack-agent)
     cold_cpu=$(cpu_seconds "$pid")
     rss=$(rss_kb "$pid")
     status=$(agent_ctl status)
     read -r flows groups meters < <(sed -n \
-        's/^installed: \([0-9]*\) flows, \([0-9]*\) groups, \([0-9]*\) meters.*/\1 \2 \3/p' \
+        -e 's/^installed: \([0-9]*\) flows, \([0-9]*\) groups,/\1 \2/' \
+        -e 's/ \([0-9]*\) meters.*/ \1/p' \
         <<<"$status")
     warnings=$(sed -n 's/^desired state #.* \([0-9]*\) warnings.*/\1/p' \
                <<<"$status")
@@ -249,7 +290,7 @@ for n in "$@"; do
         computation_text="$parse_ms + $compute_ms ms (agent)"
     else
         computation=$(awk '{ printf "%.1f\n", $1 + $3 }' <<<"$offline_ms")
-        computation_text="$offline_ms ms (bench-pipeline, no \"last change\" line)"
+        computation_text="$offline_ms ms (bench-pipeline; no \"last change\")"
     fi
 
     # Exactly the agent's flows into an empty bridge: ovs-ofctl, then
@@ -283,16 +324,15 @@ for n in "$@"; do
     sandbox_wait_for sh -c "! kill -0 $pid"
     start=$(now_ms)
     sandbox_start_agent
-    restart_ms=$(( $(wait_settled) - start ))
+    if ! settled=$(wait_settled); then
+        size_failed "restart"
+        continue
+    fi
+    restart_ms=$(( settled - start ))
     restart_mods=$(agent_counter 'flow_mods sent')
 
-    {
-        echo "### $n ports ($n_local local, $flows flows, $groups groups," \
-             "$meters meters, $warnings warnings)"
-        echo
-        echo "| measure | target | measured | result |"
-        echo "|---|---|---|---|"
-    } >"$table"
+    counts="$flows flows, $groups groups, $meters meters, $warnings warnings"
+    sed -i "1s/local)\$/local, $counts)/" "$table"
     row "raw-install, one bundle (groups and meters before it)" \
         "the switch's limit" "$raw_bundle ms ($raw_gm ms)" "-"
     row "raw-install, pipelined flow_mods and a barrier" "the switch's limit" \
@@ -324,7 +364,10 @@ for n in "$@"; do
         seqno=$(agent_desired_seqno)
         mods_before=$(agent_counter 'flow_mods sent')
         put_document "${doc%.json}-$step.json"
-        wait_settled "$seqno" >/dev/null
+        if ! wait_settled "$seqno" >/dev/null; then
+            size_failed "port $step"
+            continue 2
+        fi
         agent_ctl flows/desired >"$work/after"
         changed=$(count_changed_flows "$work/before" "$work/after")
         mv "$work/after" "$work/before"
@@ -333,8 +376,8 @@ for n in "$@"; do
         row "port $step: flow_mods" "= flows changed ($changed)" "$mods" \
             "$(verdict_equal "$mods" "$changed")"
         if [ "$compute_ms" = n/a ]; then
-            full=$(agent_ctl status \
-                   | sed -n 's/^desired state #.*computed in \([0-9]*\) ms.*/\1/p')
+            full=$(agent_ctl status | sed -n \
+                's/^desired state #.*computed in \([0-9]*\) ms.*/\1/p')
             row "port $step: compute" "< 5 ms" \
                 "n/a (the status's last computation: $full ms)" "n/a"
             row "port $step: received to barrier, parse excluded" "< 20 ms" \
@@ -365,9 +408,13 @@ for n in "$@"; do
         ovn_ms=$ovn_converge_ms
         target=$(awk -v o="$ovn_converge_ms" \
                  'BEGIN { printf "%.0f\n", o / 10 }')
+        ovn_text="agent $cold_ms ms, $cold_cpu CPU s, $flows flows,"
+        ovn_text+=" $(( rss / 1024 )) MB; ovn $ovn_converge_ms ms"
+        ovn_text+=" (northd $ovn_northd_ms ms), $ovn_cpu_s CPU s,"
+        ovn_text+=" $ovn_flows flows, $(( ${ovn_rss_kb%.*} / 1024 )) MB"
         row "convergence against ovn-controller" \
             "<= ovn / 10 = $target ms" \
-            "agent $cold_ms ms, $cold_cpu CPU s, $flows flows, $(( rss / 1024 )) MB; ovn $ovn_converge_ms ms (northd $ovn_northd_ms ms), $ovn_cpu_s CPU s, $ovn_flows flows, $(( ${ovn_rss_kb%.*} / 1024 )) MB" \
+            "$ovn_text" \
             "$(verdict_at_most "$cold_ms" "$target")"
     else
         row "convergence against ovn-controller" "<= ovn / 10" \
