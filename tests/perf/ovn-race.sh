@@ -49,11 +49,13 @@ say() {
 # the system's own databases and run directories (what a package's
 # postinst would start): not the sandboxes of the tests running beside.
 system_daemons() {
-    local pid comm
+    local pid comm system_paths
+    system_paths='/run/(openvswitch|ovn)|/etc/(openvswitch|ovn)'
+    system_paths+='|/var/lib/(openvswitch|ovn)'
     ps -eo pid=,comm= | awk '$2 ~ /^(ovn-|ovsdb-server|ovs-vswitchd)/' \
         | while read -r pid comm; do
-            if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -Eq \
-                '(/var)?/run/(openvswitch|ovn)|/etc/(openvswitch|ovn)|/var/lib/(openvswitch|ovn)'
+            if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null \
+                | grep -Eq "$system_paths"
             then
                 echo "$pid $comm"
             fi
@@ -83,12 +85,9 @@ install_ovn() {
     chmod 755 "$policy"
     before=$(system_daemons)
     say "installing ovn-central ovn-host"
-    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-            -o DPkg::Lock::Timeout=300 ovn-central ovn-host >"$saved/log" 2>&1
-    then
+    if ! apt_install_ovn >"$saved/log" 2>&1; then
         apt-get update -q >/dev/null 2>&1 || true
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-            -o DPkg::Lock::Timeout=300 ovn-central ovn-host >"$saved/log" 2>&1 \
+        apt_install_ovn >"$saved/log" 2>&1 \
             || { tail -20 "$saved/log" >&2; install_ovn_restore; exit 1; }
     fi
     install_ovn_restore
@@ -99,6 +98,13 @@ install_ovn() {
             '$1 == p {print $2}') (pid $pid): stopping it"
         kill "$pid" 2>/dev/null || true
     done
+}
+
+# Installs the two packages, waiting for the dpkg lock if another
+# install runs.
+apt_install_ovn() {
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+        -o DPkg::Lock::Timeout=300 ovn-central ovn-host
 }
 
 # Puts back the policy-rc.d that install_ovn replaced (uses its $policy and
@@ -144,7 +150,8 @@ now_ms() {
 # Starts the ovsdb-server of OVN database $1 ("nb" or "sb") from schema $2.
 start_ovn_db() {
     ovsdb-tool create "$SANDBOX/$1.db" "$2"
-    ovsdb-server --detach --no-chdir --pidfile="$SANDBOX/ovsdb-$1.pid" \
+    ovsdb-server --detach --no-chdir -vconsole:off \
+        --pidfile="$SANDBOX/ovsdb-$1.pid" \
         --log-file="$SANDBOX/ovsdb-$1.log" \
         --unixctl="$SANDBOX/ovsdb-$1.ctl" \
         --remote="punix:$SANDBOX/$1.sock" "$SANDBOX/$1.db"
@@ -157,9 +164,9 @@ db_get() {
     if [ "$1" = sb ]; then
         db=OVN_Southbound server=$sb
     fi
-    ovsdb-client transact "$server" \
-        "[\"$db\",{\"op\":\"select\",\"table\":\"$2\",\"where\":[],\"columns\":[\"$3\"]}]" \
-        2>/dev/null | sed -n "s/.*\"$3\":\([0-9]*\).*/\1/p"
+    ovsdb-client transact "$server" "[\"$db\",{\"op\":\"select\",
+        \"table\":\"$2\",\"where\":[],\"columns\":[\"$3\"]}]" 2>/dev/null \
+        | sed -n "s/.*\"$3\":\([0-9]*\).*/\1/p"
 }
 
 # Waits until "db_get $1 $2 $3" prints at least $4; fails after the
@@ -224,7 +231,8 @@ say "fake chassis inserted in $chassis_ms ms"
 
 # ovn-northd computes the Southbound.
 start=$(now_ms)
-ovn-northd --detach --no-chdir --pidfile="$SANDBOX/ovn-northd.pid" \
+ovn-northd --detach --no-chdir -vconsole:off \
+    --pidfile="$SANDBOX/ovn-northd.pid" \
     --log-file="$SANDBOX/ovn-northd.log" \
     --unixctl="$SANDBOX/ovn-northd.ctl" \
     --ovnnb-db="$nb" --ovnsb-db="$sb"
@@ -257,7 +265,8 @@ ovs-vsctl set Open_Vswitch . external_ids:system-id="$chassis" \
 
 # ovn-controller, measured.
 start=$(now_ms)
-ovn-controller --detach --no-chdir --pidfile="$SANDBOX/ovn-controller.pid" \
+ovn-controller --detach --no-chdir -vconsole:off \
+    --pidfile="$SANDBOX/ovn-controller.pid" \
     --log-file="$SANDBOX/ovn-controller.log" "unix:$SANDBOX/db.sock"
 pid=$(sandbox_pid ovn-controller)
 deadline=$(( $(date +%s) + timeout_s ))
@@ -289,13 +298,19 @@ while :; do
         break
     fi
     if [ "$(date +%s)" -ge "$deadline" ]; then
-        say "ovn-controller did not converge in $timeout_s s"
+        report="reported after ${reported_ms:-?} ms"
+        [ -n "$reported_ms" ] || report="not reported"
+        say "ovn-controller did not converge in $timeout_s s: $flows flows," \
+            "nb_cfg $target $report, $(cpu_seconds "$pid") CPU s," \
+            "$(proc_status_kb "$pid" VmRSS) kB RSS"
         tail -5 "$SANDBOX/ovn-controller.log" >&2
         exit 1
     fi
-    kill -0 "$pid" 2>/dev/null || { say "ovn-controller died";
-                                     tail -20 "$SANDBOX/ovn-controller.log" >&2;
-                                     exit 1; }
+    if ! kill -0 "$pid" 2>/dev/null; then
+        say "ovn-controller died"
+        tail -20 "$SANDBOX/ovn-controller.log" >&2
+        exit 1
+    fi
     sleep 0.1
 done
 if [ "$reported_ms" -gt "$last_change_ms" ]; then
