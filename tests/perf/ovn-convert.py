@@ -324,7 +324,8 @@ class Converter:
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(
+        description="Converts a jstack controller document for OVN.")
     parser.add_argument("--no-routers", action="store_true",
                         help="leave the gateway ports and routers out")
     parser.add_argument("document")
