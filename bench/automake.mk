@@ -12,18 +12,29 @@ bench_dhcp_storm_SOURCES = bench/dhcp-storm.c
 bench_dhcp_storm_LDADD = lib/libjstack.a $(OVS_LIBS)
 CLEANFILES += bench/dhcp-storm
 
-# Ports of the document synthesized by bench-pipeline, one run each.
+# Installs a flow set over one vconn as fast as the switch takes it, for
+# bench-perf.sh.
+EXTRA_PROGRAMS += tests/perf/raw-install
+tests_perf_raw_install_SOURCES = tests/perf/raw-install.c
+tests_perf_raw_install_LDADD = $(OVS_LIBS)
+CLEANFILES += tests/perf/raw-install
+EXTRA_DIST += tests/perf/topology.py tests/perf/bench-perf.sh
+
+# Ports of the documents (tests/perf/topology.py) that bench-pipeline
+# computes, one run each, as host 0 (10.20.0.1).
 BENCH_PIPELINE_SIZES = 1000 10000 50000
+CLEANFILES += $(BENCH_PIPELINE_SIZES:%=bench/topology-%.json)
 
 .PHONY: bench
 bench: bench/bench-pipeline bench/bench-parse bench/dhcp-storm \
 		agent/jstack-agent
 	@for n in $(BENCH_PIPELINE_SIZES); do \
-		bench/bench-pipeline $$n 20 50 || exit 1; \
+		python3 $(top_srcdir)/tests/perf/topology.py --ports $$n \
+			--output bench/topology-$$n.json >/dev/null \
+		&& bench/bench-pipeline bench/topology-$$n.json 10.20.0.1 \
+		|| exit 1; \
 	done
-	python3 $(top_srcdir)/bench/make-document.py 50000 \
-		>bench/document-50k.json
-	bench/bench-parse bench/document-50k.json 5
+	bench/bench-parse bench/topology-50000.json 5
 	$(SHELL) $(top_srcdir)/bench/bench-reconcile.sh $(abs_top_builddir)
 	$(SHELL) $(top_srcdir)/bench/bench-dhcp.sh $(abs_top_builddir)
 	$(SHELL) $(top_srcdir)/bench/bench-metadata.sh $(abs_top_builddir)
@@ -41,9 +52,15 @@ bench-soak: agent/jstack-agent
 	$(SHELL) $(top_srcdir)/bench/bench-soak.sh $(abs_top_builddir) 10000
 
 # Times model_parse(), json_from_string() and SHA-1 on a document file
-# (bench/make-document.py writes one with security groups).
+# (tests/perf/topology.py writes one with security groups).
 EXTRA_PROGRAMS += bench/bench-parse
 bench_bench_parse_SOURCES = bench/bench-parse.c
 bench_bench_parse_LDADD = lib/libjstack.a $(OVS_LIBS)
-CLEANFILES += bench/bench-parse bench/document-50k.json
-EXTRA_DIST += bench/make-document.py
+CLEANFILES += bench/bench-parse
+
+# Issue 17's benchmark: one table per size (bench-perf.sh's defaults, or
+# BENCH_PERF_SIZES), written to docs/performance.md and .png.
+.PHONY: bench-perf
+bench-perf: agent/jstack-agent bench/bench-pipeline tests/perf/raw-install
+	$(SHELL) $(top_srcdir)/tests/perf/bench-perf.sh $(abs_top_builddir) \
+		$(BENCH_PERF_SIZES)

@@ -18,7 +18,7 @@
  *
  * usage: bench/bench-parse DOCUMENT [N [model]]
  * With "model", only model_parse() runs (for a profiler).
- * Documents with security groups come from bench/make-document.py. */
+ * Documents with security groups come from tests/perf/topology.py. */
 
 #include <config.h>
 

@@ -7,17 +7,20 @@
 /* bench-pipeline: how long the agent takes to go from the controller's
  * document to the desired flows of one host, and how much memory it needs.
  *
- *   bench-pipeline N_PORTS [PORTS_PER_SUBNET [N_HOSTS]]
+ *   bench-pipeline DOCUMENT LOCAL_IP
  *
- * Synthesizes a document of N_PORTS VM ports, PORTS_PER_SUBNET (default
- * 20) per subnet, port i on host i mod N_HOSTS (default 50), each subnet
- * behind two of four virtual routers; then times, for host 0: parsing the
- * document (model_parse), building the host view and pipeline_compute(),
- * and prints one line of figures including the peak RSS of the process. */
+ * Reads DOCUMENT (written by tests/perf/topology.py), then times, for the
+ * host whose tunnel IP is LOCAL_IP: parsing the document (model_parse),
+ * building the host view and pipeline_compute(), and prints one line of
+ * figures including the peak RSS of the process.  It fails if the
+ * document has errors or the pipeline warns, so that every benchmark
+ * measures the whole pipeline. */
 
 #include <config.h>
 
+#include <errno.h>
 #include <inttypes.h>
+#include <string.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
@@ -43,101 +46,61 @@ now(void)
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Tunnel IP of host 'h' (10.1.h/256.h%256 + 1). */
-static void
-put_host_ip(struct ds *s, int h)
+/* Returns the contents of file 'path' in a new string; exits on error. */
+static char *
+read_document(const char *path)
 {
-    ds_put_format(s, "10.1.%d.%d", (h + 1) / 256, (h + 1) % 256);
+    FILE *file = fopen(path, "r");
+    if (!file) {
+        ovs_fatal(errno, "%s: open failed", path);
+    }
+    struct ds doc = DS_EMPTY_INITIALIZER;
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, file)) > 0) {
+        ds_put_buffer(&doc, buf, n);
+    }
+    if (ferror(file)) {
+        ovs_fatal(errno, "%s: read failed", path);
+    }
+    fclose(file);
+    return ds_steal_cstr(&doc);
 }
 
-/* Appends one port object to 's'. */
-static void
-put_port(struct ds *s, const char *id, int subnet, int host_octet, int type,
-         uint32_t mac, int host)
+/* Returns the number of VM ports of 'model'. */
+static size_t
+count_vm_ports(const struct model *model)
 {
-    ds_put_format(s, "{\"id\":\"%s\",\"version\":1,"
-                  "\"fixedip\":\"10.%d.%d.%d\",\"deviceId\":\"%s\","
-                  "\"mac\":\"fa:16:%02x:%02x:%02x:%02x\",\"host\":\"",
-                  id, 100 + subnet / 256, subnet % 256, host_octet,
-                  type ? "" : id, (mac >> 24) & 0xff, (mac >> 16) & 0xff,
-                  (mac >> 8) & 0xff, mac & 0xff);
-    if (host >= 0) {
-        put_host_ip(s, host);
+    size_t n = 0;
+    for (size_t i = 0; i < model->n_subnets; i++) {
+        n += model->subnets[i]->n_ports;
     }
-    ds_put_format(s, "\",\"type\":%d,\"rate\":%d,\"burst\":%d,"
-                  "\"securitygroupIds\":null}", type, type ? 0 : 10,
-                  type ? 0 : 1);
-}
-
-/* Appends the synthesized document to 's'. */
-static void
-synthesize(struct ds *s, int n_ports, int per_subnet, int n_hosts)
-{
-    int n_subnets = DIV_ROUND_UP(n_ports, per_subnet);
-    ds_put_cstr(s, "{\"code\":0,\"message\":\"\",\"Result\":{\"subnets\":[");
-    for (int sn = 0; sn < n_subnets; sn++) {
-        ds_put_format(s, "%s{\"id\":\"subnet-%d\",\"version\":1,"
-                      "\"vpcId\":\"vpc\",\"tenantId\":\"t\","
-                      "\"metadata\":%d,\"vni\":%d,\"mtu\":1500,"
-                      "\"network\":\"10.%d.%d.0/24\",\"dns\":null,"
-                      "\"routers\":[\"10.2.0.%d\",\"10.2.0.%d\"],"
-                      "\"ports\":[", sn ? "," : "", sn, sn + 1, sn + 1,
-                      100 + sn / 256, sn % 256, 1 + sn % 4,
-                      1 + (sn + 1) % 4);
-        for (int k = 0; k < per_subnet; k++) {
-            int i = sn * per_subnet + k;
-            if (i >= n_ports) {
-                break;
-            }
-            char *id = xasprintf("port-%d", i);
-            if (k) {
-                ds_put_char(s, ',');
-            }
-            put_port(s, id, sn, 10 + k, 0, 0x3e000000u + i, i % n_hosts);
-            free(id);
-        }
-        ds_put_cstr(s, "],\"dhcpPort\":");
-        char *id = xasprintf("dhcp-%d", sn);
-        put_port(s, id, sn, 2, 2, 0x3f000000u + sn, -1);
-        free(id);
-        ds_put_cstr(s, ",\"gatewayPorts\":[");
-        id = xasprintf("gw-%d", sn);
-        put_port(s, id, sn, 1, 1, 0x3f800000u + sn, -1);
-        free(id);
-        ds_put_cstr(s, "],\"securitygroups\":[]}");
-    }
-    ds_put_cstr(s, "]}}");
+    return n;
 }
 
 int
 main(int argc, char *argv[])
 {
     set_program_name(argv[0]);
-    if (argc < 2) {
-        ovs_fatal(0, "usage: %s N_PORTS [PORTS_PER_SUBNET [N_HOSTS]]",
-                  argv[0]);
+    if (argc != 3) {
+        ovs_fatal(0, "usage: %s DOCUMENT LOCAL_IP", argv[0]);
     }
-    int n_ports = atoi(argv[1]);
-    int per_subnet = argc > 2 ? atoi(argv[2]) : 20;
-    int n_hosts = argc > 3 ? atoi(argv[3]) : 50;
-
-    struct ds doc = DS_EMPTY_INITIALIZER;
-    synthesize(&doc, n_ports, per_subnet, n_hosts);
+    ovs_be32 local_ip;
+    if (!ip_parse(argv[2], &local_ip)) {
+        ovs_fatal(0, "%s: not an IPv4 address", argv[2]);
+    }
+    char *doc = read_document(argv[1]);
 
     double t0 = now();
     struct model *model;
     struct svec errors = SVEC_EMPTY_INITIALIZER;
-    char *error = model_parse(ds_cstr(&doc), NULL, &model, &errors);
+    char *error = model_parse(doc, NULL, &model, &errors);
     if (error || errors.n) {
-        ovs_fatal(0, "synthesized document rejected: %s",
+        ovs_fatal(0, "%s rejected: %s", argv[1],
                   error ? error : errors.names[0]);
     }
     double t1 = now();
 
-    struct ds ip = DS_EMPTY_INITIALIZER;
-    put_host_ip(&ip, 0);
-    ovs_be32 local_ip;
-    ovs_assert(ip_parse(ds_cstr(&ip), &local_ip));
     struct host_view hv;
     host_view_build(model, local_ip, &hv);
     double t2 = now();
@@ -170,16 +133,19 @@ main(int argc, char *argv[])
 
     struct rusage usage;
     getrusage(RUSAGE_SELF, &usage);
-    printf("ports=%d subnets=%d hosts=%d local_ports=%"PRIuSIZE
+    printf("ports=%"PRIuSIZE" subnets=%"PRIuSIZE" local_ports=%"PRIuSIZE
            " local_subnets=%"PRIuSIZE" flows=%"PRIuSIZE" groups=%"PRIuSIZE
            " meters=%"PRIuSIZE" warnings=%"PRIuSIZE" doc_bytes=%"PRIuSIZE
            " parse_s=%.3f host_view_s=%.3f pipeline_s=%.3f"
            " peak_rss_mb=%.1f\n",
-           n_ports, DIV_ROUND_UP(n_ports, per_subnet), n_hosts,
-           hv.n_local_ports, hv.n_subnets, hmap_count(&table.flows),
-           hmap_count(&table.groups), hmap_count(&table.meters),
-           warnings.n, doc.length, t1 - t0, t2 - t1, t4 - t3,
-           usage.ru_maxrss / 1024.0);
+           count_vm_ports(model), model->n_subnets, hv.n_local_ports,
+           hv.n_subnets, hmap_count(&table.flows), hmap_count(&table.groups),
+           hmap_count(&table.meters), warnings.n, strlen(doc), t1 - t0,
+           t2 - t1, t4 - t3, usage.ru_maxrss / 1024.0);
+    for (size_t i = 0; i < warnings.n; i++) {
+        fprintf(stderr, "warning: %s\n", warnings.names[i]);
+    }
+    int status = warnings.n ? EXIT_FAILURE : EXIT_SUCCESS;
 
     svec_destroy(&warnings);
     svec_destroy(&errors);
@@ -187,7 +153,6 @@ main(int argc, char *argv[])
     pipeline_facts_destroy(&facts);
     host_view_destroy(&hv);
     model_unref(model);
-    ds_destroy(&ip);
-    ds_destroy(&doc);
-    return 0;
+    free(doc);
+    return status;
 }

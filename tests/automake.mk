@@ -67,3 +67,7 @@ EXTRA_DIST += tests/run-tests.sh tests/lib tests/fixtures tests/golden \
 check_PROGRAMS += tests/snapshot-race
 tests_snapshot_race_SOURCES = tests/snapshot-race.c
 tests_snapshot_race_LDADD = $(AGENT_LIBS)
+
+# The ovn-controller race (tests/perf/ovn-race.sh, docs/performance.md).
+EXTRA_DIST += tests/perf/ovn-race.sh tests/perf/ovn-convert.py \
+	tests/perf/ovn-transact.py tests/perf/ovn-sg-document.py
