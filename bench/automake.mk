@@ -6,6 +6,12 @@ bench_bench_pipeline_SOURCES = bench/bench-pipeline.c
 bench_bench_pipeline_LDADD = lib/libjstack.a $(OVS_LIBS)
 CLEANFILES += bench/bench-pipeline
 
+# The steps from a changed document to the desired table's changes.
+EXTRA_PROGRAMS += bench/bench-incremental
+bench_bench_incremental_SOURCES = bench/bench-incremental.c
+bench_bench_incremental_LDADD = lib/libjstack.a $(OVS_LIBS)
+CLEANFILES += bench/bench-incremental
+
 # Injects DHCP client frames as packet-outs, for bench-dhcp.sh.
 EXTRA_PROGRAMS += bench/dhcp-storm
 bench_dhcp_storm_SOURCES = bench/dhcp-storm.c
