@@ -166,14 +166,19 @@ desired_table_clear(struct desired_table *t)
 
     struct desired_owner *o;
     HMAP_FOR_EACH_POP (o, node, &t->owners) {
+        struct desired_owner_flow *of;
+        HMAP_FOR_EACH_POP (of, node, &o->flows) {
+            free(of);
+        }
+        hmap_destroy(&o->flows);
         free(o->id);
-        free(o->flows);
         free(o);
     }
 
     struct desired_cookie_owners *c;
     HMAP_FOR_EACH_POP (c, node, &t->cookies) {
         free(c->owners);
+        free(c->n_flows);
         free(c);
     }
 }
@@ -362,12 +367,33 @@ desired_table_explain_cookie(const struct desired_table *t, uint64_t cookie)
     return NULL;
 }
 
+/* Returns the entry of 'f' in 'o''s flows, or NULL. */
+static struct desired_owner_flow *
+desired_owner_find_flow(const struct desired_owner *o,
+                        const struct desired_flow *f)
+{
+    struct desired_owner_flow *of;
+    HMAP_FOR_EACH_WITH_HASH (of, node, hash_pointer(f, 0), &o->flows) {
+        if (of->flow == f) {
+            return of;
+        }
+    }
+    return NULL;
+}
+
+/* Returns true if owner 'o' owns (or shares) flow 'f'. */
+bool
+desired_owner_has_flow(const struct desired_owner *o,
+                       const struct desired_flow *f)
+{
+    return desired_owner_find_flow(o, f) != NULL;
+}
+
 /* Records in 't''s owner index that the object of 'kind' named 'id' owns
- * (or shares) flow 'f' of 't'.  An owner that adds the same flow twice in
- * a row (identical flows from two places of one stage) has it listed
- * once.  Returns the owner if 'f' was added to its list, NULL if it was
- * already last there (then there is nothing to remove with
- * desired_table_remove_owner()). */
+ * (or shares) flow 'f' of 't', and returns that owner, for
+ * desired_table_remove_owner().  An owner that adds the same flow several
+ * times (identical flows from several places) owns it once, and keeps it
+ * until the last addition is removed. */
 const struct desired_owner *
 desired_table_add_owner(struct desired_table *t, const struct desired_flow *f,
                         enum desired_owner_kind kind, const char *id)
@@ -379,16 +405,18 @@ desired_table_add_owner(struct desired_table *t, const struct desired_flow *f,
         o = xzalloc(sizeof *o);
         o->kind = kind;
         o->id = xstrdup(id);
+        hmap_init(&o->flows);
         hmap_insert(&t->owners, &o->node, desired_owner_hash(kind, id));
     }
-    if (o->n_flows && o->flows[o->n_flows - 1] == f) {
-        return NULL;
+    struct desired_owner_flow *of = desired_owner_find_flow(o, f);
+    if (of) {
+        of->count++;
+        return o;
     }
-    if (o->n_flows >= o->allocated_flows) {
-        o->flows = x2nrealloc(o->flows, &o->allocated_flows,
-                              sizeof *o->flows);
-    }
-    o->flows[o->n_flows++] = f;
+    of = xmalloc(sizeof *of);
+    of->flow = f;
+    of->count = 1;
+    hmap_insert(&o->flows, &of->node, hash_pointer(f, 0));
 
     struct desired_cookie_owners *c = CONST_CAST(
         struct desired_cookie_owners *,
@@ -400,63 +428,73 @@ desired_table_add_owner(struct desired_table *t, const struct desired_flow *f,
     }
     for (size_t i = 0; i < c->n_owners; i++) {
         if (c->owners[i] == o) {
+            c->n_flows[i]++;
             return o;
         }
     }
     if (c->n_owners >= c->allocated_owners) {
         c->owners = x2nrealloc(c->owners, &c->allocated_owners,
                                sizeof *c->owners);
+        c->n_flows = xrealloc(c->n_flows,
+                              c->allocated_owners * sizeof *c->n_flows);
     }
-    c->owners[c->n_owners++] = o;
+    c->owners[c->n_owners] = o;
+    c->n_flows[c->n_owners++] = 1;
     return o;
 }
 
-/* Undoes one desired_table_add_owner() of 'f' that returned 'o_': 'f'
- * leaves that owner's list (its last occurrence), the owner leaves the
- * index (and is freed) when it owns nothing more, and the cookie index
- * forgets the owner for 'f''s cookie when none of its flows carries that
- * cookie any more. */
+/* Frees owner 'o' of 't', which owns no flow any more. */
+static void
+desired_owner_destroy(struct desired_table *t, struct desired_owner *o)
+{
+    hmap_remove(&t->owners, &o->node);
+    hmap_destroy(&o->flows);
+    free(o->id);
+    free(o);
+}
+
+/* Undoes one desired_table_add_owner() of 'f' that returned 'o_': when it
+ * was the last, 'f' leaves that owner's flows and the cookie index's count
+ * of the owner's flows with 'f''s cookie; the owner leaves the index (and
+ * is freed) when it owns nothing more. */
 void
 desired_table_remove_owner(struct desired_table *t,
                            const struct desired_flow *f,
                            const struct desired_owner *o_)
 {
     struct desired_owner *o = CONST_CAST(struct desired_owner *, o_);
-
-    size_t i = o->n_flows;
-    while (i > 0 && o->flows[i - 1] != f) {
-        i--;
+    struct desired_owner_flow *of = desired_owner_find_flow(o, f);
+    ovs_assert(of);
+    if (--of->count) {
+        return;
     }
-    ovs_assert(i > 0);
-    memmove(&o->flows[i - 1], &o->flows[i],
-            (o->n_flows - i) * sizeof *o->flows);
-    o->n_flows--;
+    hmap_remove(&o->flows, &of->node);
+    free(of);
 
-    bool cookie_still_owned = false;
-    for (size_t j = 0; j < o->n_flows && !cookie_still_owned; j++) {
-        cookie_still_owned = o->flows[j]->cookie == f->cookie;
-    }
-    if (!cookie_still_owned) {
-        struct desired_cookie_owners *c = CONST_CAST(
-            struct desired_cookie_owners *,
-            desired_table_explain_cookie(t, f->cookie));
-        for (size_t j = 0; c && j < c->n_owners; j++) {
-            if (c->owners[j] == o) {
-                c->owners[j] = c->owners[--c->n_owners];
-                break;
+    struct desired_cookie_owners *c = CONST_CAST(
+        struct desired_cookie_owners *,
+        desired_table_explain_cookie(t, f->cookie));
+    ovs_assert(c);
+    for (size_t i = 0; i < c->n_owners; i++) {
+        if (c->owners[i] == o) {
+            if (!--c->n_flows[i]) {
+                c->n_owners--;
+                memmove(&c->owners[i], &c->owners[i + 1],
+                        (c->n_owners - i) * sizeof *c->owners);
+                memmove(&c->n_flows[i], &c->n_flows[i + 1],
+                        (c->n_owners - i) * sizeof *c->n_flows);
             }
-        }
-        if (c && !c->n_owners) {
-            hmap_remove(&t->cookies, &c->node);
-            free(c->owners);
-            free(c);
+            break;
         }
     }
-    if (!o->n_flows) {
-        hmap_remove(&t->owners, &o->node);
-        free(o->id);
-        free(o->flows);
-        free(o);
+    if (!c->n_owners) {
+        hmap_remove(&t->cookies, &c->node);
+        free(c->owners);
+        free(c->n_flows);
+        free(c);
+    }
+    if (hmap_is_empty(&o->flows)) {
+        desired_owner_destroy(t, o);
     }
 }
 

@@ -116,11 +116,17 @@ struct desired_owner {
                                  * id. */
     enum desired_owner_kind kind;
     char *id;                   /* Owned. */
-    const struct desired_flow **flows;  /* Owned array of pointers to the
-                                         * table's flows this owner made or
-                                         * shares, in the order added. */
-    size_t n_flows;
-    size_t allocated_flows;
+    struct hmap flows;          /* Contains struct desired_owner_flow: the
+                                 * table's flows this owner made or shares,
+                                 * each counted. */
+};
+
+/* One flow of an owner, with how many times the owner added it. */
+struct desired_owner_flow {
+    struct hmap_node node;      /* In desired_owner 'flows', by
+                                 * hash_pointer(flow, 0). */
+    const struct desired_flow *flow;    /* In the table. */
+    unsigned int count;         /* Additions not yet removed. */
 };
 
 /* The owners of the flows that carry one cookie. */
@@ -130,6 +136,8 @@ struct desired_cookie_owners {
     const struct desired_owner **owners;        /* Owned array of pointers
                                                  * into the table's owner
                                                  * index, distinct. */
+    size_t *n_flows;            /* Owned array: owners[i]'s flows with this
+                                 * cookie. */
     size_t n_owners;
     size_t allocated_owners;
 };
@@ -173,6 +181,8 @@ void desired_table_unref_flow(struct desired_table *,
                               const struct desired_flow *);
 void desired_table_unref_group(struct desired_table *, uint32_t group_id);
 void desired_table_unref_meter(struct desired_table *, uint32_t meter_id);
+bool desired_owner_has_flow(const struct desired_owner *,
+                            const struct desired_flow *);
 const struct desired_owner *desired_table_find_owner(
     const struct desired_table *, enum desired_owner_kind, const char *id);
 const struct desired_cookie_owners *desired_table_explain_cookie(

@@ -9,6 +9,7 @@
 #include "flow-explain.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "desired.h"
@@ -104,6 +105,20 @@ flow_explain_owner(const struct model *model, enum desired_owner_kind kind,
     }
 }
 
+/* qsort() comparator for pointers to owners: by kind, then id (the order
+ * in which the explanation lists them, whatever order the computation
+ * added them in). */
+static int
+flow_explain_owner_cmp(const void *a_, const void *b_)
+{
+    const struct desired_owner *a = *(const struct desired_owner **) a_;
+    const struct desired_owner *b = *(const struct desired_owner **) b_;
+    if (a->kind != b->kind) {
+        return a->kind < b->kind ? -1 : 1;
+    }
+    return strcmp(a->id, b->id);
+}
+
 /* Appends to 'out' what 'cookie' stands for: the stage that made the flow
  * and every owner of the flows of 'desired' that carry it, one line each,
  * each line preceded by 'indent', from 'model' (may be NULL).  Returns
@@ -124,11 +139,14 @@ flow_explain_cookie(const struct desired_table *desired,
     }
     ds_put_format(out, "%scookie %#"PRIx64": stage %s, owned by:\n", indent,
                   cookie, desired_stage_name((cookie >> 48) & 0xff));
+    const struct desired_owner **sorted = xmemdup(
+        owners->owners, owners->n_owners * sizeof *owners->owners);
+    qsort(sorted, owners->n_owners, sizeof *sorted, flow_explain_owner_cmp);
     for (size_t i = 0; i < owners->n_owners; i++) {
         ds_put_format(out, "%s  ", indent);
-        flow_explain_owner(model, owners->owners[i]->kind,
-                           owners->owners[i]->id, out);
+        flow_explain_owner(model, sorted[i]->kind, sorted[i]->id, out);
         ds_put_char(out, '\n');
     }
+    free(sorted);
     return true;
 }
