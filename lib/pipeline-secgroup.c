@@ -327,6 +327,14 @@ pipeline_secgroup_keys(struct pipeline_ctx *ctx,
     ctx->warnings = warnings;
 }
 
+/* Returns the conjunction id that rule 'key' gets unless another key has
+ * it: 1 + hash(key) mod (2^31 - 1). */
+uint32_t
+pipeline_secgroup_home_id(const char *key)
+{
+    return 1 + hash_string(key, 0) % (SG_ID_LIMIT - 1);
+}
+
 /* Sets 'ids' to the conjunction id of each of the sorted, distinct rule
  * 'keys' of every local port of the host view: 1 + hash(key) mod (2^31 -
  * 1), or on a collision the next free id (see the top of this file). */
@@ -337,7 +345,7 @@ pipeline_secgroups_assign_ids(const struct svec *keys, struct simap *ids)
 
     simap_clear(ids);
     for (size_t i = 0; i < keys->n; i++) {
-        uint32_t id = 1 + hash_string(keys->names[i], 0) % (SG_ID_LIMIT - 1);
+        uint32_t id = pipeline_secgroup_home_id(keys->names[i]);
         while (sg_id_used(&used, id)) {
             id = id + 1 < SG_ID_LIMIT ? id + 1 : 1;
         }

@@ -55,6 +55,7 @@ void pipeline_secgroup_keys(struct pipeline_ctx *, const struct model_port *,
                             struct svec *keys, struct sset *groups);
 void pipeline_secgroups_assign_ids(const struct svec *keys,
                                    struct simap *ids);
+uint32_t pipeline_secgroup_home_id(const char *key);
 void pipeline_secgroup_merge_members(const uint32_t *ips, size_t n_ips,
                                      struct pipeline_masked **prefixesp,
                                      size_t *n_prefixesp);

@@ -82,6 +82,12 @@ struct pipeline_state_subnet {
     bool seen;                  /* In the model of this update. */
 };
 
+/* A conjunction id in use. */
+struct pipeline_state_id {
+    struct hmap_node node;      /* In 'used_ids', by hash_int(id, 0). */
+    uint32_t id;
+};
+
 /* The incremental pipeline. */
 struct pipeline_state {
     struct desired_table table; /* The desired state: the union of the
@@ -104,6 +110,14 @@ struct pipeline_state {
     struct shash segments;      /* See struct pipeline_ctx 'segments'
                                  * (values owned). */
     struct svec flush_warnings; /* Of the last flush that had any. */
+    struct simap key_refs;      /* Rule key -> the units that have it. */
+    struct hmap used_ids;       /* Contains struct pipeline_state_id: the
+                                 * values of sg.conj_ids. */
+    size_t n_displaced;         /* Keys whose id is not their home id (a
+                                 * collision moved them). */
+    bool ids_stale;             /* A unit left with keys whose ids could
+                                 * not be freed alone: assign them all
+                                 * again. */
     bool computed;              /* Updated at least once. */
     struct pipeline_state_stats stats;
 };
@@ -149,6 +163,8 @@ pipeline_state_create(void)
     pipeline_facts_init(&st->facts);
     shash_init(&st->segments);
     svec_init(&st->flush_warnings);
+    simap_init(&st->key_refs);
+    hmap_init(&st->used_ids);
     return st;
 }
 
@@ -217,6 +233,12 @@ pipeline_state_destroy(struct pipeline_state *st)
     free(st->routers);
     shash_destroy_free_data(&st->segments);
     svec_destroy(&st->flush_warnings);
+    simap_destroy(&st->key_refs);
+    struct pipeline_state_id *u;
+    HMAP_FOR_EACH_POP (u, node, &st->used_ids) {
+        free(u);
+    }
+    hmap_destroy(&st->used_ids);
     free(st);
 }
 
@@ -681,6 +703,9 @@ pipeline_state_diff_facts(struct pipeline_state *st,
     return false;
 }
 
+static void pipeline_state_forget_keys(struct pipeline_state *,
+                                       const struct pipeline_unit *);
+
 /* Step 2: finds the units of the host view 'hv', creating and removing
  * units as subnets come and go, and marks the dirty ones. */
 static void
@@ -748,6 +773,7 @@ pipeline_state_find_units(struct pipeline_state *st,
 
     HMAP_FOR_EACH_SAFE (unit, node, &st->units) {
         if (!unit->seen) {
+            pipeline_state_forget_keys(st, unit);
             pipeline_log_undo(&unit->log, unit, &st->table);
             hmap_remove(&st->units, &unit->node);
             pipeline_unit_destroy(unit);
@@ -784,44 +810,63 @@ pipeline_state_dirty_groups(struct pipeline_state *st, bool any_changed)
     }
 }
 
-/* Step 3: collects the rule keys of the dirty units and, if some unit's
- * keys changed, assigns the conjunction ids again and marks dirty the
- * units whose ids moved. */
-static void
-pipeline_state_update_ids(struct pipeline_state *st,
-                          const struct pipeline_input *in)
+/* Returns true if conjunction id 'id' is in 'st''s set of ids in use. */
+static bool
+pipeline_state_id_used(const struct pipeline_state *st, uint32_t id)
 {
-    bool keys_changed = false;
-    struct pipeline_unit *unit;
-    HMAP_FOR_EACH (unit, node, &st->units) {
-        if (!unit->dirty) {
-            continue;
+    const struct pipeline_state_id *u;
+    HMAP_FOR_EACH_WITH_HASH (u, node, hash_int(id, 0), &st->used_ids) {
+        if (u->id == id) {
+            return true;
         }
-        struct svec keys = SVEC_EMPTY_INITIALIZER;
-        sset_clear(&unit->sg_groups);
-        for (size_t i = 0; i < unit->n_ports; i++) {
-            pipeline_port_sg_keys(in, unit->ports[i]->port, &st->sg, &keys,
-                                  &unit->sg_groups);
-        }
-        svec_sort_unique(&keys);
-        if (!svec_equal(&keys, &unit->sg_keys)) {
-            keys_changed = true;
-            svec_swap(&keys, &unit->sg_keys);
-        }
-        svec_destroy(&keys);
     }
-    st->stats.ids_reassigned = keys_changed;
-    if (!keys_changed) {
-        return;
-    }
+    return false;
+}
 
+/* Adds 'id' to 'st''s set of ids in use. */
+static void
+pipeline_state_use_id(struct pipeline_state *st, uint32_t id)
+{
+    struct pipeline_state_id *u = xmalloc(sizeof *u);
+    u->id = id;
+    hmap_insert(&st->used_ids, &u->node, hash_int(id, 0));
+}
+
+/* Removes 'id' from 'st''s set of ids in use. */
+static void
+pipeline_state_free_id(struct pipeline_state *st, uint32_t id)
+{
+    struct pipeline_state_id *u;
+    HMAP_FOR_EACH_WITH_HASH (u, node, hash_int(id, 0), &st->used_ids) {
+        if (u->id == id) {
+            hmap_remove(&st->used_ids, &u->node);
+            free(u);
+            return;
+        }
+    }
+    OVS_NOT_REACHED();
+}
+
+/* Assigns every conjunction id again from the keys of all units (the
+ * scheme of pipeline-secgroup.c), and marks dirty the units whose ids
+ * moved. */
+static void
+pipeline_state_reassign_ids(struct pipeline_state *st)
+{
     struct svec all = SVEC_EMPTY_INITIALIZER;
+    struct pipeline_unit *unit;
     HMAP_FOR_EACH (unit, node, &st->units) {
         for (size_t i = 0; i < unit->sg_keys.n; i++) {
             svec_add(&all, unit->sg_keys.names[i]);
         }
     }
-    svec_sort_unique(&all);
+    svec_sort(&all);
+
+    simap_clear(&st->key_refs);
+    for (size_t i = 0; i < all.n; i++) {
+        simap_increase(&st->key_refs, all.names[i], 1);
+    }
+    svec_unique(&all);
     struct simap ids = SIMAP_INITIALIZER(&ids);
     pipeline_secgroups_assign_ids(&all, &ids);
     svec_destroy(&all);
@@ -835,6 +880,133 @@ pipeline_state_update_ids(struct pipeline_state *st,
     }
     simap_swap(&ids, &st->sg.conj_ids);
     simap_destroy(&ids);
+
+    struct pipeline_state_id *u;
+    HMAP_FOR_EACH_POP (u, node, &st->used_ids) {
+        free(u);
+    }
+    st->n_displaced = 0;
+    const struct simap_node *node;
+    SIMAP_FOR_EACH (node, &st->sg.conj_ids) {
+        pipeline_state_use_id(st, node->data);
+        st->n_displaced += node->data != pipeline_secgroup_home_id(node->name);
+    }
+    st->stats.ids_reassigned = true;
+}
+
+/* Takes the keys 'removed' and 'added' (of some unit) out of and into the
+ * ids in use.  Returns false, having done only part of it, if that cannot
+ * be done without moving another key's id: a new key's id is taken, or
+ * some key is not at its home id (removing a key could then give it its
+ * home). */
+static bool
+pipeline_state_update_keys(struct pipeline_state *st,
+                           const struct svec *removed,
+                           const struct svec *added)
+{
+    if (st->n_displaced) {
+        return false;
+    }
+    for (size_t i = 0; i < removed->n; i++) {
+        const char *key = removed->names[i];
+        struct simap_node *refs = simap_find(&st->key_refs, key);
+        ovs_assert(refs && refs->data);
+        if (!--refs->data) {
+            simap_delete(&st->key_refs, refs);
+            struct simap_node *id = simap_find(&st->sg.conj_ids, key);
+            pipeline_state_free_id(st, id->data);
+            simap_delete(&st->sg.conj_ids, id);
+        }
+    }
+    for (size_t i = 0; i < added->n; i++) {
+        const char *key = added->names[i];
+        if (simap_increase(&st->key_refs, key, 1) > 1) {
+            continue;
+        }
+        uint32_t id = pipeline_secgroup_home_id(key);
+        if (pipeline_state_id_used(st, id)) {
+            return false;
+        }
+        pipeline_state_use_id(st, id);
+        simap_put(&st->sg.conj_ids, key, id);
+    }
+    return true;
+}
+
+/* Sets 'removed' and 'added' to the keys of the sorted, distinct 'old'
+ * missing from the sorted, distinct 'new', and the other way round. */
+static void
+pipeline_state_diff_keys(const struct svec *old, const struct svec *new,
+                         struct svec *removed, struct svec *added)
+{
+    size_t i = 0, j = 0;
+    while (i < old->n || j < new->n) {
+        int cmp = (i >= old->n ? 1
+                   : j >= new->n ? -1
+                   : strcmp(old->names[i], new->names[j]));
+        if (cmp < 0) {
+            svec_add(removed, old->names[i++]);
+        } else if (cmp > 0) {
+            svec_add(added, new->names[j++]);
+        } else {
+            i++;
+            j++;
+        }
+    }
+}
+
+/* Step 3: collects the rule keys of the dirty units and brings the
+ * conjunction ids up to date: a key that appears takes its home id, one
+ * that leaves frees it; when that would move another key's id, every id is
+ * assigned again and the units whose ids moved become dirty. */
+static void
+pipeline_state_update_ids(struct pipeline_state *st,
+                          const struct pipeline_input *in)
+{
+    bool reassign = false;
+    st->stats.ids_reassigned = false;
+
+    struct pipeline_unit *unit;
+    HMAP_FOR_EACH (unit, node, &st->units) {
+        if (!unit->dirty) {
+            continue;
+        }
+        struct svec keys = SVEC_EMPTY_INITIALIZER;
+        sset_clear(&unit->sg_groups);
+        for (size_t i = 0; i < unit->n_ports; i++) {
+            pipeline_port_sg_keys(in, unit->ports[i]->port, &st->sg, &keys,
+                                  &unit->sg_groups);
+        }
+        svec_sort_unique(&keys);
+
+        struct svec removed = SVEC_EMPTY_INITIALIZER;
+        struct svec added = SVEC_EMPTY_INITIALIZER;
+        pipeline_state_diff_keys(&unit->sg_keys, &keys, &removed, &added);
+        if (!reassign && (removed.n || added.n)) {
+            reassign = !pipeline_state_update_keys(st, &removed, &added);
+        }
+        svec_swap(&keys, &unit->sg_keys);
+        svec_destroy(&keys);
+        svec_destroy(&removed);
+        svec_destroy(&added);
+    }
+    if (reassign || st->ids_stale) {
+        pipeline_state_reassign_ids(st);
+        st->ids_stale = false;
+    }
+}
+
+/* Units that left the view take their keys with them. */
+static void
+pipeline_state_forget_keys(struct pipeline_state *st,
+                           const struct pipeline_unit *unit)
+{
+    struct svec none = SVEC_EMPTY_INITIALIZER;
+    if (unit->sg_keys.n
+        && !pipeline_state_update_keys(st, &unit->sg_keys, &none)) {
+        st->ids_stale = true;
+    }
+    svec_destroy(&none);
 }
 
 /* Takes back what 'unit' added and computes it again. */
