@@ -93,16 +93,13 @@ struct agent {
     unsigned int plumbed_db_seqno;      /* localdb_seqno() it last saw. */
     bool plumbing_pending;      /* The view changed, or the last pass had
                                  * no transaction to write in. */
-    struct sset unplumbed;      /* Owned: the ports the plumbing wants that
-                                 * have no ofport yet, from its last
-                                 * pass. */
 
     /* Document changes, from arrival to the bridge. */
     struct agent_change pending;        /* The newest change, while not yet
                                          * on the bridge. */
-    bool has_pending;
+    bool has_pending;           /* 'pending' is being followed. */
     struct agent_change last;   /* The last change applied. */
-    bool has_last;
+    bool has_last;              /* 'last' is valid. */
 
     /* Settings, re-resolved whenever the database changes. */
     unsigned int db_seqno;      /* localdb_seqno() they were resolved at. */
@@ -155,7 +152,6 @@ agent_create(const struct agent_options *options)
     agent->vr_monitor = vr_monitor_create(agent->ofctrl);
     agent->db_seqno = UINT_MAX;
     agent->plumbed_db_seqno = UINT_MAX;
-    sset_init(&agent->unplumbed);
     svec_init(&agent->problems);
     agent->started = time_msec();
     agent->notify = notify_create(agent->started);
@@ -212,7 +208,6 @@ agent_destroy(struct agent *agent)
         ofctrl_destroy(agent->ofctrl);
         localdb_destroy(agent->db);
         settings_destroy(&agent->settings);
-        sset_destroy(&agent->unplumbed);
         svec_destroy(&agent->problems);
         smap_destroy(&agent->overrides);
         free(agent->switch_target);
@@ -337,9 +332,10 @@ agent_run_plumbing(struct agent *agent, struct ovsdb_idl_txn *txn)
     facts.metadata_port = agent->settings.metadata_port;
     facts.dhcp_rate = agent->settings.dhcp_rate;
     struct plumbing_input input = agent_plumbing_input(agent);
-    sset_clear(&agent->unplumbed);
-    plumbing_run(localdb_idl(agent->db), txn, &input, &facts,
-                 &agent->unplumbed);
+    struct sset unplumbed = SSET_INITIALIZER(&unplumbed);
+    plumbing_run(localdb_idl(agent->db), txn, &input, &facts, &unplumbed);
+    ofctrl_set_unplumbed(agent->ofctrl, &unplumbed, time_msec());
+    sset_destroy(&unplumbed);
     host_state_set_facts(&agent->state, &facts);
     pipeline_facts_destroy(&facts);
 }
@@ -360,10 +356,15 @@ agent_track_change(struct agent *agent)
     agent->has_pending = true;
 }
 
-/* Runs the computation, timing it for the change being followed. */
+/* Runs the computation, timing it for the change being followed.  Nothing
+ * is computed while the first install waits for the plumbing: its result
+ * would lack the flows of the ports about to get their ofports. */
 static void
 agent_run_compute(struct agent *agent)
 {
+    if (ofctrl_holds_first_install(agent->ofctrl, time_msec())) {
+        return;
+    }
     uint64_t before = (compute_has_desired(agent->compute)
                        ? compute_desired_seqno(agent->compute) : 0);
     long long int start = time_usec();
@@ -470,8 +471,7 @@ agent_run(struct agent *agent)
     ofctrl_run(agent->ofctrl);
     if (compute_has_desired(agent->compute)) {
         ofctrl_put(agent->ofctrl, compute_desired(agent->compute),
-                   compute_desired_seqno(agent->compute), &agent->unplumbed,
-                   time_msec());
+                   compute_desired_seqno(agent->compute), time_msec());
     }
     agent_check_change_applied(agent);
     agent_run_notify(agent);

@@ -143,9 +143,11 @@ struct ofctrl {
 
     /* The first install after start waits for the plumbing. */
     bool installed_once;        /* The bridge was once in sync. */
+    struct sset unplumbed;      /* Names of the ports the agent plumbs
+                                 * that have no ofport yet. */
     long long int hold_until;   /* time_msec() up to which the first
-                                 * install waits for unplumbed ports, or 0
-                                 * while it has not waited. */
+                                 * install waits for them, or 0 while it
+                                 * has not waited. */
     bool hold_expired;          /* It stopped waiting at 'hold_until'. */
 
     /* Reconnection to a local switch. */
@@ -193,6 +195,7 @@ ofctrl_create(bool (*owns_table)(uint8_t table_id))
     ofctrl->synced_seqno = UINT64_MAX;
     desired_table_init(&ofctrl->installed);
     ofctrl_changes_init(&ofctrl->changes);
+    sset_init(&ofctrl->unplumbed);
     return ofctrl;
 }
 
@@ -204,6 +207,7 @@ ofctrl_destroy(struct ofctrl *ofctrl)
         rconn_destroy(ofctrl->rconn);
         desired_table_destroy(&ofctrl->installed);
         ofctrl_changes_destroy(&ofctrl->changes);
+        sset_destroy(&ofctrl->unplumbed);
         free(ofctrl->bundle_error);
         free(ofctrl->last_error);
         free(ofctrl->target);
@@ -979,59 +983,65 @@ ofctrl_wait(struct ofctrl *ofctrl)
     }
 }
 
-/* Returns true if the first install after start should wait for the ports
- * in 'unplumbed' (names of ports the agent plumbs that have no ofport yet,
- * may be NULL) at time 'now', logging when it starts and stops waiting.
- * Only the first install waits: once the agent has put its flows on the
- * bridge, an empty bridge (ovs-vswitchd restarted and lost them) gets what
- * is ready at once.  It waits at most OFCTRL_PLUMBING_WAIT_MS. */
-static bool
-ofctrl_hold_for_plumbing(struct ofctrl *ofctrl,
-                         const struct sset *unplumbed, long long int now)
+/* Tells 'ofctrl' which ports the agent plumbs (tunnels, patch ends, the
+ * metadata tap) have no ofport yet, by name in 'unplumbed' (copied), at
+ * time_msec() 'now'.  The desired state lacks the flows that need them, so
+ * before the first install after start this starts the wait for them (see
+ * ofctrl_holds_first_install()). */
+void
+ofctrl_set_unplumbed(struct ofctrl *ofctrl, const struct sset *unplumbed,
+                     long long int now)
+{
+    sset_destroy(&ofctrl->unplumbed);
+    sset_clone(&ofctrl->unplumbed, unplumbed);
+    if (!ofctrl->installed_once && !ofctrl->hold_until
+        && !sset_is_empty(unplumbed)) {
+        ofctrl->hold_until = now + OFCTRL_PLUMBING_WAIT_MS;
+        char *names = sset_join(unplumbed, ", ", "");
+        VLOG_INFO("first install waits for ports %s to get their ofports",
+                  names);
+        free(names);
+    }
+}
+
+/* Returns true if the first install after start is to wait, at time_msec()
+ * 'now', for ports that have no ofport yet (ofctrl_set_unplumbed()): then
+ * neither computing the desired state nor installing it is worth it.  Only
+ * the first install waits: once the agent has put its flows on the bridge,
+ * an empty bridge (ovs-vswitchd restarted and lost them) gets what is ready
+ * at once.  It waits at most OFCTRL_PLUMBING_WAIT_MS, then warns, naming
+ * the ports still missing. */
+bool
+ofctrl_holds_first_install(struct ofctrl *ofctrl, long long int now)
 {
     if (ofctrl->installed_once || ofctrl->hold_expired
-        || !unplumbed || sset_is_empty(unplumbed)) {
+        || sset_is_empty(&ofctrl->unplumbed)) {
         return false;
     }
-
-    char *names = sset_join(unplumbed, ", ", "");
-    bool hold;
-    if (!ofctrl->hold_until) {
-        ofctrl->hold_until = now + OFCTRL_PLUMBING_WAIT_MS;
-        VLOG_INFO("%s: first install waits for ports %s to get their "
-                  "ofports", ofctrl->target, names);
-        hold = true;
-    } else if (now < ofctrl->hold_until) {
-        hold = true;
-    } else {
-        ofctrl->hold_expired = true;
-        VLOG_WARN("%s: ports %s still have no ofport after %d ms: "
-                  "installing without their flows", ofctrl->target, names,
-                  OFCTRL_PLUMBING_WAIT_MS);
-        hold = false;
+    if (now < ofctrl->hold_until) {
+        return true;
     }
+    ofctrl->hold_expired = true;
+    char *names = sset_join(&ofctrl->unplumbed, ", ", "");
+    VLOG_WARN("ports %s still have no ofport after %d ms: installing "
+              "without their flows", names, OFCTRL_PLUMBING_WAIT_MS);
     free(names);
-    return hold;
+    return false;
 }
 
 /* Brings the switch toward 'desired', whose contents are identified by
  * 'desired_seqno' (a new number whenever they change): if the mirror is
  * valid and no bundle is in flight, and the switch is not known to hold
  * this seqno already, sends the difference as one bundle.  'desired' is
- * only read during the call.
- *
- * 'unplumbed' (may be NULL) names the ports the agent plumbs that have no
- * ofport yet: 'desired' lacks the flows that need them, so the first
- * install after start waits for them (see ofctrl_hold_for_plumbing()).
- * 'now' is time_msec(). */
+ * only read during the call.  The first install after start waits while
+ * ofctrl_holds_first_install() says so.  'now' is time_msec(). */
 void
 ofctrl_put(struct ofctrl *ofctrl, const struct desired_table *desired,
-           uint64_t desired_seqno, const struct sset *unplumbed,
-           long long int now)
+           uint64_t desired_seqno, long long int now)
 {
     if (ofctrl->state != OFCTRL_STEADY
         || ofctrl->synced_seqno == desired_seqno
-        || ofctrl_hold_for_plumbing(ofctrl, unplumbed, now)) {
+        || ofctrl_holds_first_install(ofctrl, now)) {
         return;
     }
 

@@ -74,9 +74,11 @@ bool ofctrl_send_packet_out(struct ofctrl *, const void *packet,
 void ofctrl_run(struct ofctrl *);
 void ofctrl_wait(struct ofctrl *);
 
+void ofctrl_set_unplumbed(struct ofctrl *, const struct sset *unplumbed,
+                          long long int now);
+bool ofctrl_holds_first_install(struct ofctrl *, long long int now);
 void ofctrl_put(struct ofctrl *, const struct desired_table *,
-                uint64_t desired_seqno, const struct sset *unplumbed,
-                long long int now);
+                uint64_t desired_seqno, long long int now);
 void ofctrl_resync(struct ofctrl *);
 void ofctrl_inject_bad_flow(struct ofctrl *, bool inject);
 

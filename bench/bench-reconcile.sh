@@ -9,14 +9,15 @@
 # with a 10 Mbit/s meter), two of four routers per subnet.  For each size it
 # reports:
 #   - cold install: agent start to "bridge in sync" (document parse,
-#     plumbing of 50+4 tunnel ports, pipeline, bundles), and the last
-#     bundle's own duration;
+#     plumbing of 50+4 tunnel ports, pipeline, bundles), the last
+#     bundle's own duration and the bundles committed;
 #   - the same flows installed by "ovs-ofctl --bundle replace-flows" into an
 #     empty bridge (groups and meters put there first, untimed);
 #   - agent restart with no change: time to in-sync, flow_mods sent;
 #   - one port added to the document: flow_mods sent, time from the
 #     document's change to the flows installed (includes up to one poll
-#     interval, 100 ms here);
+#     interval, 100 ms here), and the agent's own "last change" stamps
+#     (document received to barrier) for it;
 #   - ovs-vswitchd killed and started again after 1 s and after 10 s away:
 #     time from its start to the agent reconnected and the bridge in sync
 #     again (every flow, group and meter back).
@@ -63,6 +64,7 @@ for n in ${sizes[*]}; do
     flows=$(agent_ctl status | sed -n 's/^installed: \([0-9]*\) flows.*/\1/p')
     bundle_ms=$(agent_ctl status \
                 | sed -n 's/^last bridge sync: took \([0-9]*\) ms.*/\1/p')
+    cold_bundles=$(agent_counter 'bundles committed')
 
     # The same flows through ovs-ofctl, into an empty bridge.
     agent_ctl flows/desired >"$SANDBOX/desired.txt"
@@ -107,6 +109,7 @@ PY
         && ovs-appctl -t jstack-agent status | grep -q '^bridge in sync: yes'"
     added=$(( $(now_ms) - start ))
     added_mods=$(( $(agent_counter 'flow_mods sent') - mods_before ))
+    added_stamps=$(agent_ctl status | sed -n 's/^last change: //p')
 
     # The switch away for 1 s and for 10 s.
     switch_back=
@@ -124,11 +127,13 @@ PY
     done
 
     echo "ports=$n local_ports=$((n / 50)) flows=$flows" \
-         "cold_install_ms=$cold (bundle ${bundle_ms} ms)" \
+         "cold_install_ms=$cold (bundle ${bundle_ms} ms," \
+         "bundles $cold_bundles)" \
          "ofctl_replace_flows_ms=$ofctl" \
          "restart_in_sync_ms=$restart restart_flow_mods=$restart_mods" \
          "port_added_ms=$added port_added_flow_mods=$added_mods" \
          "$switch_back"
+    echo "  port added, agent's own stamps: $added_stamps"
     sandbox_stop
     trap - EXIT
 done
