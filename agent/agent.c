@@ -36,6 +36,7 @@
 #include "plumbing.h"
 #include "settings.h"
 #include "source.h"
+#include "sset.h"
 #include "svec.h"
 #include "timeval.h"
 #include "unixctl.h"
@@ -43,6 +44,25 @@
 #include "vr-monitor.h"
 
 VLOG_DEFINE_THIS_MODULE(agent);
+
+/* A changed controller document, followed from the moment the source had
+ * its bytes to the barrier reply that acknowledged the bridge update that
+ * carries it.  Times are time_usec() values or microsecond durations. */
+struct agent_change {
+    uint64_t document;          /* The source's model seqno ("#K"). */
+    long long int received;     /* When the source had its bytes. */
+    long long int parse_us;     /* Parsing and validating them. */
+    long long int compute_us;   /* The computations from it to the desired
+                                 * state that was installed. */
+    uint64_t desired_seqno;     /* The newest desired state computed from
+                                 * it, 0 until the first. */
+    long long int sent_us;      /* From 'received' to the update's commit
+                                 * written (once applied). */
+    long long int barrier_us;   /* From 'received' to the barrier reply
+                                 * (once applied). */
+    uint64_t n_flow_mods;       /* The update's flow_mods (once
+                                 * applied). */
+};
 
 /* The whole agent.  Owns every module. */
 struct agent {
@@ -73,6 +93,13 @@ struct agent {
     unsigned int plumbed_db_seqno;      /* localdb_seqno() it last saw. */
     bool plumbing_pending;      /* The view changed, or the last pass had
                                  * no transaction to write in. */
+
+    /* Document changes, from arrival to the bridge. */
+    struct agent_change pending;        /* The newest change, while not yet
+                                         * on the bridge. */
+    bool has_pending;           /* 'pending' is being followed. */
+    struct agent_change last;   /* The last change applied. */
+    bool has_last;              /* 'last' is valid. */
 
     /* Settings, re-resolved whenever the database changes. */
     unsigned int db_seqno;      /* localdb_seqno() they were resolved at. */
@@ -305,9 +332,88 @@ agent_run_plumbing(struct agent *agent, struct ovsdb_idl_txn *txn)
     facts.metadata_port = agent->settings.metadata_port;
     facts.dhcp_rate = agent->settings.dhcp_rate;
     struct plumbing_input input = agent_plumbing_input(agent);
-    plumbing_run(localdb_idl(agent->db), txn, &input, &facts);
+    struct sset unplumbed = SSET_INITIALIZER(&unplumbed);
+    plumbing_run(localdb_idl(agent->db), txn, &input, &facts, &unplumbed);
+    ofctrl_set_unplumbed(agent->ofctrl, &unplumbed, time_msec());
+    sset_destroy(&unplumbed);
     host_state_set_facts(&agent->state, &facts);
     pipeline_facts_destroy(&facts);
+}
+
+/* Starts following the source's current document, just accepted into the
+ * host state, toward the bridge; a change not yet on the bridge is
+ * superseded by it. */
+static void
+agent_track_change(struct agent *agent)
+{
+    struct source_timing timing = source_model_timing(agent->source);
+
+    agent->pending = (struct agent_change) {
+        .document = source_model_seqno(agent->source),
+        .received = timing.received,
+        .parse_us = timing.parse_us,
+    };
+    agent->has_pending = true;
+}
+
+/* Runs the computation, timing it for the change being followed.  Nothing
+ * is computed while the first install waits for the plumbing: its result
+ * would lack the flows of the ports about to get their ofports. */
+static void
+agent_run_compute(struct agent *agent)
+{
+    if (ofctrl_holds_first_install(agent->ofctrl, time_msec())) {
+        return;
+    }
+    uint64_t before = (compute_has_desired(agent->compute)
+                       ? compute_desired_seqno(agent->compute) : 0);
+    long long int start = time_usec();
+    compute_run(agent->compute, &agent->state);
+    long long int elapsed = time_usec() - start;
+
+    if (agent->has_pending && compute_has_desired(agent->compute)
+        && compute_desired_seqno(agent->compute) != before) {
+        agent->pending.compute_us += elapsed;
+        agent->pending.desired_seqno = compute_desired_seqno(agent->compute);
+    }
+}
+
+/* Appends to 'out' the stamps of 'change', applied, as "received to
+ * barrier B ms (parse P ms, compute C ms, sent at S ms), N flow_mods". */
+static void
+agent_format_change(const struct agent_change *change, struct ds *out)
+{
+    ds_put_format(out, "received to barrier %.3f ms (parse %.3f ms, "
+                  "compute %.3f ms, sent at %.3f ms), %"PRIu64" flow_mods",
+                  change->barrier_us / 1000.0, change->parse_us / 1000.0,
+                  change->compute_us / 1000.0, change->sent_us / 1000.0,
+                  change->n_flow_mods);
+}
+
+/* Completes the change being followed once the bridge acknowledged an
+ * update to its desired state (or a later one), and logs its stamps. */
+static void
+agent_check_change_applied(struct agent *agent)
+{
+    struct agent_change *change = &agent->pending;
+    struct ofctrl_update update = ofctrl_last_update(agent->ofctrl);
+
+    if (!agent->has_pending || !change->desired_seqno || !update.number
+        || update.desired_seqno < change->desired_seqno) {
+        return;
+    }
+    change->sent_us = update.sent - change->received;
+    change->barrier_us = update.acked - change->received;
+    change->n_flow_mods = update.n_flow_mods;
+    agent->last = *change;
+    agent->has_last = true;
+    agent->has_pending = false;
+
+    struct ds line = DS_EMPTY_INITIALIZER;
+    agent_format_change(&agent->last, &line);
+    VLOG_INFO("document #%"PRIu64" applied: %s", agent->last.document,
+              ds_cstr(&line));
+    ds_destroy(&line);
 }
 
 /* Does the agent's work, in the order of the data flow: database and
@@ -338,6 +444,7 @@ agent_run(struct agent *agent)
             && host_state_set_model(&agent->state, model, model_seqno,
                                     agent->settings.encap_ip_be)) {
             agent->plumbing_pending = true;
+            agent_track_change(agent);
         }
     }
     if (agent->settings_ok && db_connected) {
@@ -345,7 +452,7 @@ agent_run(struct agent *agent)
     }
     vr_monitor_run(agent->vr_monitor, &agent->state,
                    agent->settings_ok ? &agent->settings : NULL);
-    compute_run(agent->compute, &agent->state);
+    agent_run_compute(agent);
     if (agent->state.seqno != agent->published_seqno) {
         agent->published_seqno = agent->state.seqno;
         host_publisher_publish(agent->publisher,
@@ -366,6 +473,7 @@ agent_run(struct agent *agent)
         ofctrl_put(agent->ofctrl, compute_desired(agent->compute),
                    compute_desired_seqno(agent->compute), time_msec());
     }
+    agent_check_change_applied(agent);
     agent_run_notify(agent);
 }
 
@@ -449,6 +557,13 @@ agent_unixctl_status(struct unixctl_conn *conn, int argc OVS_UNUSED,
                                      compute_desired_seqno(agent->compute))
                       ? "yes" : "no");
     }
+    ds_put_cstr(&out, "last change: ");
+    if (agent->has_last) {
+        agent_format_change(&agent->last, &out);
+    } else {
+        ds_put_cstr(&out, "none yet");
+    }
+    ds_put_char(&out, '\n');
     if (agent->source) {
         ds_put_cstr(&out, "last successful sync: ");
         source_format_last_success(agent->source, &out);

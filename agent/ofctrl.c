@@ -34,6 +34,7 @@
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/rconn.h"
 #include "openvswitch/vlog.h"
+#include "sset.h"
 #include "stream.h"
 #include "timeval.h"
 #include "util.h"
@@ -60,6 +61,11 @@ COVERAGE_DEFINE(ofctrl_packet_in);
  * exponential backoff (up to seconds) would delay the flows' return by as
  * long after the switch comes back. */
 #define OFCTRL_LOCAL_RETRY_MS 100
+
+/* How long the first install after start waits for the ports the agent
+ * plumbs (tunnels, patch ends, the metadata tap) to get their ofports
+ * before it installs without the flows that need them. */
+#define OFCTRL_PLUMBING_WAIT_MS 5000
 
 /* Connection states.  Each (re)connection starts at OFCTRL_SNAPSHOT. */
 enum ofctrl_state {
@@ -112,6 +118,15 @@ struct ofctrl {
     char *bundle_error;         /* First error the switch reported, owned. */
     long long int bundle_started;       /* time_msec() it was opened. */
     uint64_t bundle_seqno;      /* Desired seqno the bundle brings. */
+    uint64_t bundle_flow_mods;  /* flow_mods inside it. */
+    long long int commit_sent;  /* time_usec() its commit was written. */
+    ovs_be32 ack_xid;           /* Xid of the barrier sent right after the
+                                 * commit: its reply acknowledges the
+                                 * update. */
+    struct ofctrl_update acking;        /* The committed update waiting for
+                                         * that reply, if 'is_acking'. */
+    bool is_acking;             /* A commit succeeded and its barrier
+                                 * reply has not come yet. */
     bool inject_bad_flow;       /* Test hook: add a flow the switch
                                  * rejects to every bundle. */
 
@@ -123,6 +138,17 @@ struct ofctrl {
     long long int last_sync_ms; /* Duration of the last completed sync. */
     long long int last_sync_at; /* time_msec() it completed, or 0. */
     char *last_error;           /* Owned: last bundle error, or NULL. */
+    struct ofctrl_update last_update;   /* The last update acknowledged;
+                                         * number 0 before the first. */
+
+    /* The first install after start waits for the plumbing. */
+    bool installed_once;        /* The bridge was once in sync. */
+    struct sset unplumbed;      /* Names of the ports the agent plumbs
+                                 * that have no ofport yet. */
+    long long int hold_until;   /* time_msec() up to which the first
+                                 * install waits for them, or 0 while it
+                                 * has not waited. */
+    bool hold_expired;          /* It stopped waiting at 'hold_until'. */
 
     /* Reconnection to a local switch. */
     bool target_is_local;       /* 'target' is a unix: socket. */
@@ -169,6 +195,7 @@ ofctrl_create(bool (*owns_table)(uint8_t table_id))
     ofctrl->synced_seqno = UINT64_MAX;
     desired_table_init(&ofctrl->installed);
     ofctrl_changes_init(&ofctrl->changes);
+    sset_init(&ofctrl->unplumbed);
     return ofctrl;
 }
 
@@ -180,6 +207,7 @@ ofctrl_destroy(struct ofctrl *ofctrl)
         rconn_destroy(ofctrl->rconn);
         desired_table_destroy(&ofctrl->installed);
         ofctrl_changes_destroy(&ofctrl->changes);
+        sset_destroy(&ofctrl->unplumbed);
         free(ofctrl->bundle_error);
         free(ofctrl->last_error);
         free(ofctrl->target);
@@ -453,6 +481,7 @@ ofctrl_abandon_bundle(struct ofctrl *ofctrl, const char *why)
     };
     ofctrl->discard_xid = ofctrl_send(
         ofctrl, ofputil_encode_bundle_ctrl_request(version, &bc));
+    ofctrl->is_acking = false;
     ofctrl->n_bundles_discarded++;
     COVERAGE_INC(ofctrl_bundle_discard);
     ofctrl_set_error(ofctrl, xasprintf("bundle %"PRIu32" discarded, the "
@@ -576,6 +605,7 @@ ofctrl_send_bundle(struct ofctrl *ofctrl)
     ofctrl_send_meters(ofctrl, false);
 
     ofctrl->bundle_id++;
+    ofctrl->bundle_flow_mods = 0;
     free(ofctrl->bundle_error);
     ofctrl->bundle_error = NULL;
     ofctrl->bundle_started = time_msec();
@@ -603,11 +633,13 @@ ofctrl_send_bundle(struct ofctrl *ofctrl)
     HMAP_FOR_EACH (f, node, &changes->dels.flows) {
         ofctrl_bundle_add(ofctrl,
                           ofctrl_encode_flow_mod(f, OFPFC_DELETE_STRICT));
+        ofctrl->bundle_flow_mods++;
         ofctrl->n_flow_mods++;
         COVERAGE_INC(ofctrl_flow_mod);
     }
     HMAP_FOR_EACH (f, node, &changes->puts.flows) {
         ofctrl_bundle_add(ofctrl, ofctrl_encode_flow_mod(f, OFPFC_ADD));
+        ofctrl->bundle_flow_mods++;
         ofctrl->n_flow_mods++;
         COVERAGE_INC(ofctrl_flow_mod);
     }
@@ -695,6 +727,9 @@ ofctrl_handle_bundle_reply(struct ofctrl *ofctrl,
         };
         ofctrl->commit_xid = ofctrl_send(
             ofctrl, ofputil_encode_bundle_ctrl_request(oh->version, &bc));
+        ofctrl->commit_sent = time_usec();
+        ofctrl->ack_xid = ofctrl_send(
+            ofctrl, ofputil_encode_barrier_request(oh->version));
         ofctrl->state = OFCTRL_COMMITTING;
     } else if (type == OFPTYPE_BUNDLE_CONTROL
                && oh->xid == ofctrl->commit_xid
@@ -712,9 +747,29 @@ ofctrl_handle_bundle_reply(struct ofctrl *ofctrl,
         ofctrl->n_bundles_committed++;
         COVERAGE_INC(ofctrl_bundle_commit);
         ofctrl->synced_seqno = ofctrl->bundle_seqno;
+        ofctrl->installed_once = true;
         ofctrl->last_sync_at = time_msec();
         ofctrl->last_sync_ms = ofctrl->last_sync_at - ofctrl->sync_started;
         ofctrl->state = OFCTRL_STEADY;
+        ofctrl->acking = (struct ofctrl_update) {
+            .number = ofctrl->last_update.number + 1,
+            .desired_seqno = ofctrl->bundle_seqno,
+            .sent = ofctrl->commit_sent,
+            .n_flow_mods = ofctrl->bundle_flow_mods,
+        };
+        ofctrl->is_acking = true;
+    }
+}
+
+/* Handles the reply to the barrier that followed a commit: the update is
+ * acknowledged. */
+static void
+ofctrl_handle_ack(struct ofctrl *ofctrl)
+{
+    if (ofctrl->is_acking) {
+        ofctrl->is_acking = false;
+        ofctrl->acking.acked = time_usec();
+        ofctrl->last_update = ofctrl->acking;
     }
 }
 
@@ -830,6 +885,8 @@ ofctrl_handle_msg(struct ofctrl *ofctrl, const struct ofp_header *oh)
         } else {
             ofctrl_handle_snapshot_reply(ofctrl, oh, type);
         }
+    } else if (type == OFPTYPE_BARRIER_REPLY && oh->xid == ofctrl->ack_xid) {
+        ofctrl_handle_ack(ofctrl);
     } else if (ofctrl_xid_in_bundle(ofctrl, oh->xid)) {
         ofctrl_handle_bundle_reply(ofctrl, oh, type);
     } else if (type == OFPTYPE_ERROR && oh->xid != ofctrl->discard_xid) {
@@ -920,19 +977,71 @@ ofctrl_wait(struct ofctrl *ofctrl)
         poll_timer_wait_until(ofctrl->bundle_started
                               + OFCTRL_BUNDLE_TIMEOUT_MS + 1);
     }
+    if (!ofctrl->installed_once && ofctrl->hold_until
+        && !ofctrl->hold_expired) {
+        poll_timer_wait_until(ofctrl->hold_until);
+    }
+}
+
+/* Tells 'ofctrl' which ports the agent plumbs (tunnels, patch ends, the
+ * metadata tap) have no ofport yet, by name in 'unplumbed' (copied), at
+ * time_msec() 'now'.  The desired state lacks the flows that need them, so
+ * before the first install after start this starts the wait for them (see
+ * ofctrl_holds_first_install()). */
+void
+ofctrl_set_unplumbed(struct ofctrl *ofctrl, const struct sset *unplumbed,
+                     long long int now)
+{
+    sset_destroy(&ofctrl->unplumbed);
+    sset_clone(&ofctrl->unplumbed, unplumbed);
+    if (!ofctrl->installed_once && !ofctrl->hold_until
+        && !sset_is_empty(unplumbed)) {
+        ofctrl->hold_until = now + OFCTRL_PLUMBING_WAIT_MS;
+        char *names = sset_join(unplumbed, ", ", "");
+        VLOG_INFO("first install waits for ports %s to get their ofports",
+                  names);
+        free(names);
+    }
+}
+
+/* Returns true if the first install after start is to wait, at time_msec()
+ * 'now', for ports that have no ofport yet (ofctrl_set_unplumbed()): then
+ * neither computing the desired state nor installing it is worth it.  Only
+ * the first install waits: once the agent has put its flows on the bridge,
+ * an empty bridge (ovs-vswitchd restarted and lost them) gets what is ready
+ * at once.  It waits at most OFCTRL_PLUMBING_WAIT_MS, then warns, naming
+ * the ports still missing. */
+bool
+ofctrl_holds_first_install(struct ofctrl *ofctrl, long long int now)
+{
+    if (ofctrl->installed_once || ofctrl->hold_expired
+        || sset_is_empty(&ofctrl->unplumbed)) {
+        return false;
+    }
+    if (now < ofctrl->hold_until) {
+        return true;
+    }
+    ofctrl->hold_expired = true;
+    char *names = sset_join(&ofctrl->unplumbed, ", ", "");
+    VLOG_WARN("ports %s still have no ofport after %d ms: installing "
+              "without their flows", names, OFCTRL_PLUMBING_WAIT_MS);
+    free(names);
+    return false;
 }
 
 /* Brings the switch toward 'desired', whose contents are identified by
  * 'desired_seqno' (a new number whenever they change): if the mirror is
  * valid and no bundle is in flight, and the switch is not known to hold
  * this seqno already, sends the difference as one bundle.  'desired' is
- * only read during the call. */
+ * only read during the call.  The first install after start waits while
+ * ofctrl_holds_first_install() says so.  'now' is time_msec(). */
 void
 ofctrl_put(struct ofctrl *ofctrl, const struct desired_table *desired,
            uint64_t desired_seqno, long long int now)
 {
     if (ofctrl->state != OFCTRL_STEADY
-        || ofctrl->synced_seqno == desired_seqno) {
+        || ofctrl->synced_seqno == desired_seqno
+        || ofctrl_holds_first_install(ofctrl, now)) {
         return;
     }
 
@@ -951,8 +1060,16 @@ ofctrl_put(struct ofctrl *ofctrl, const struct desired_table *desired,
         && !hmap_count(&c->puts.meters) && !hmap_count(&c->dels.meters)
         && !ofctrl->inject_bad_flow) {
         ofctrl->synced_seqno = desired_seqno;
+        ofctrl->installed_once = true;
         ofctrl->last_sync_at = now;
         ofctrl->last_sync_ms = now - ofctrl->sync_started;
+        long long int in_sync = time_usec();
+        ofctrl->last_update = (struct ofctrl_update) {
+            .number = ofctrl->last_update.number + 1,
+            .desired_seqno = desired_seqno,
+            .sent = in_sync,
+            .acked = in_sync,
+        };
         return;
     }
     VLOG_INFO("%s: sending %"PRIuSIZE" flow additions (%"PRIuSIZE
@@ -1054,6 +1171,17 @@ ofctrl_in_sync(const struct ofctrl *ofctrl, uint64_t desired_seqno)
 {
     return (ofctrl->state == OFCTRL_STEADY
             && ofctrl->synced_seqno == desired_seqno);
+}
+
+/* Returns the last update of the bridge that was acknowledged: a
+ * committed bundle once the barrier after its commit came back, or a
+ * desired state found installed already (then without flow_mods, sent and
+ * acknowledged when that was found).  Its 'number' is 0 before the
+ * first. */
+struct ofctrl_update
+ofctrl_last_update(const struct ofctrl *ofctrl)
+{
+    return ofctrl->last_update;
 }
 
 /* Returns the current target, or NULL. */

@@ -37,6 +37,21 @@
 struct desired_table;
 struct ds;
 struct ofputil_packet_in;
+struct sset;
+
+/* One update of the bridge toward a desired state: a committed bundle, or
+ * the finding that the bridge held that state already. */
+struct ofctrl_update {
+    uint64_t number;            /* 1, 2, ... in order, since start. */
+    uint64_t desired_seqno;     /* The desired state it brought about. */
+    long long int sent;         /* time_usec() its bundle commit was
+                                 * written to the switch (or it was found
+                                 * in sync). */
+    long long int acked;        /* time_usec() the reply to the barrier
+                                 * after that commit came back (or it was
+                                 * found in sync). */
+    uint64_t n_flow_mods;       /* flow_mods in its bundle. */
+};
 
 struct ofctrl;
 
@@ -59,6 +74,9 @@ bool ofctrl_send_packet_out(struct ofctrl *, const void *packet,
 void ofctrl_run(struct ofctrl *);
 void ofctrl_wait(struct ofctrl *);
 
+void ofctrl_set_unplumbed(struct ofctrl *, const struct sset *unplumbed,
+                          long long int now);
+bool ofctrl_holds_first_install(struct ofctrl *, long long int now);
 void ofctrl_put(struct ofctrl *, const struct desired_table *,
                 uint64_t desired_seqno, long long int now);
 void ofctrl_resync(struct ofctrl *);
@@ -66,6 +84,7 @@ void ofctrl_inject_bad_flow(struct ofctrl *, bool inject);
 
 bool ofctrl_is_connected(const struct ofctrl *);
 bool ofctrl_in_sync(const struct ofctrl *, uint64_t desired_seqno);
+struct ofctrl_update ofctrl_last_update(const struct ofctrl *);
 const char *ofctrl_target(const struct ofctrl *);
 const struct desired_table *ofctrl_installed(const struct ofctrl *);
 void ofctrl_format_status(const struct ofctrl *, struct ds *);

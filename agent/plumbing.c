@@ -133,11 +133,12 @@ plumbing_tunnel_name(ovs_be32 ip)
 
 /* Reconciles the tunnel ports of 'br' with the endpoints of 'view':
  * collects the agent's existing ones, creates the missing, deletes the
- * leftovers.  Reports the ofports in 'facts'. */
+ * leftovers.  Reports the ofports in 'facts', and adds to 'unplumbed' the
+ * name of each wanted tunnel port that has no ofport yet. */
 static void
 plumbing_tunnels(struct ovsdb_idl_txn *txn, const struct ovsrec_bridge *br,
                  const struct host_view *view,
-                 struct pipeline_facts *facts)
+                 struct pipeline_facts *facts, struct sset *unplumbed)
 {
     struct sset wanted = SSET_INITIALIZER(&wanted);
     struct shash existing = SHASH_INITIALIZER(&existing);
@@ -167,12 +168,19 @@ plumbing_tunnels(struct ovsdb_idl_txn *txn, const struct ovsrec_bridge *br,
             simap_put(&facts->tunnel_ofports, ip, ofport);
         }
     }
+    const char *ip;
+    SSET_FOR_EACH (ip, &wanted) {
+        if (!simap_contains(&facts->tunnel_ofports, ip)) {
+            ovs_be32 ip_be;
+            ip_parse(ip, &ip_be);
+            sset_add_and_free(unplumbed, plumbing_tunnel_name(ip_be));
+        }
+    }
     if (!txn || !view) {
         goto out;
     }
 
     /* Create. */
-    const char *ip;
     SSET_FOR_EACH (ip, &wanted) {
         if (shash_find(&existing, ip)) {
             continue;
@@ -293,12 +301,13 @@ plumbing_patch_matches(const struct ovsrec_bridge *br,
  * mapping whose provider bridge does not exist gets no patch port: the
  * operator creates the provider bridge and its NIC, the agent touches
  * nothing else on it.  Reports the integration ends' ofports, by physical
- * network, in 'facts'. */
+ * network, in 'facts', and adds to 'unplumbed' the name of each wanted
+ * integration end that has no ofport yet. */
 static void
 plumbing_patch_ports(struct ovsdb_idl *idl, struct ovsdb_idl_txn *txn,
                      const struct ovsrec_bridge *br,
                      const struct plumbing_input *input,
-                     struct pipeline_facts *facts)
+                     struct pipeline_facts *facts, struct sset *unplumbed)
 {
     struct shash wanted = SHASH_INITIALIZER(&wanted);
 
@@ -348,6 +357,10 @@ plumbing_patch_ports(struct ovsdb_idl *idl, struct ovsdb_idl_txn *txn,
     struct shash_node *node;
     SHASH_FOR_EACH (node, &wanted) {
         struct plumbing_patch *patch = node->data;
+        if (patch->integration
+            && !simap_contains(&facts->patch_ofports, patch->physnet)) {
+            sset_add(unplumbed, patch->name);
+        }
         if (txn && !patch->found) {
             VLOG_INFO("creating patch port %s on bridge %s for physical "
                       "network %s", patch->name, patch->bridge->name,
@@ -380,11 +393,12 @@ plumbing_patch_ports(struct ovsdb_idl *idl, struct ovsdb_idl_txn *txn,
     }
 }
 
-/* Creates the metadata tap if missing and reports its ofport and MAC. */
+/* Creates the metadata tap if missing and reports its ofport and MAC; adds
+ * its name to 'unplumbed' while it has no ofport. */
 static void
 plumbing_metadata_tap(struct ovsdb_idl_txn *txn,
                       const struct ovsrec_bridge *br,
-                      struct pipeline_facts *facts)
+                      struct pipeline_facts *facts, struct sset *unplumbed)
 {
     for (size_t i = 0; i < br->n_ports; i++) {
         const struct ovsrec_port *port = br->ports[i];
@@ -396,9 +410,13 @@ plumbing_metadata_tap(struct ovsdb_idl_txn *txn,
                 eth_addr_from_string(iface->mac_in_use,
                                      &facts->metadata_mac);
             }
+            if (!facts->metadata_ofport) {
+                sset_add(unplumbed, PLUMBING_METADATA_TAP);
+            }
             return;
         }
     }
+    sset_add(unplumbed, PLUMBING_METADATA_TAP);
     if (txn) {
         VLOG_INFO("creating metadata tap %s", PLUMBING_METADATA_TAP);
         struct ovsrec_interface *iface;
@@ -540,20 +558,23 @@ plumbing_pipeline_ids(struct ovsdb_idl_txn *txn,
 /* Reconciles the bridge with 'input' in 'txn' (NULL while a previous
  * transaction is in flight: then only reads), and adds to 'facts' what the
  * bridge holds now: the ofports of local VM ports, tunnels and patch ports,
- * the metadata tap, the conntrack zones. */
+ * the metadata tap, the conntrack zones.  Adds to 'unplumbed' (owned by the
+ * caller) the names of the ports the agent wants on the integration bridge
+ * (tunnels, patch ends, the metadata tap) that have no ofport yet: the
+ * flows that need them are left out until they have one. */
 void
 plumbing_run(struct ovsdb_idl *idl, struct ovsdb_idl_txn *txn,
              const struct plumbing_input *input,
-             struct pipeline_facts *facts)
+             struct pipeline_facts *facts, struct sset *unplumbed)
 {
     const struct ovsrec_bridge *br = plumbing_ensure_bridge(idl, txn,
                                                             input->bridge);
     if (!br) {
         return;
     }
-    plumbing_metadata_tap(txn, br, facts);
-    plumbing_tunnels(txn, br, input->view, facts);
-    plumbing_patch_ports(idl, txn, br, input, facts);
+    plumbing_metadata_tap(txn, br, facts, unplumbed);
+    plumbing_tunnels(txn, br, input->view, facts, unplumbed);
+    plumbing_patch_ports(idl, txn, br, input, facts, unplumbed);
     if (input->view) {
         plumbing_vm_ports(br, input->view, facts);
         plumbing_pipeline_ids(txn, br, input->view, facts);

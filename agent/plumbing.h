@@ -26,6 +26,7 @@ struct ovsdb_idl;
 struct ovsdb_idl_txn;
 struct pipeline_facts;
 struct settings_bridge_mapping;
+struct sset;
 
 /* The external_ids key that marks a tunnel port as the agent's. */
 #define PLUMBING_TUNNEL_KEY "jstack-tunnel"
@@ -53,7 +54,8 @@ struct plumbing_input {
 };
 
 void plumbing_run(struct ovsdb_idl *, struct ovsdb_idl_txn *,
-                  const struct plumbing_input *, struct pipeline_facts *);
+                  const struct plumbing_input *, struct pipeline_facts *,
+                  struct sset *unplumbed);
 void plumbing_format_tunnels(struct ovsdb_idl *, const char *bridge,
                              struct ds *);
 void plumbing_format_provider(struct ovsdb_idl *,

@@ -106,6 +106,9 @@ struct source {
     uint64_t model_seqno;       /* Changes whenever 'model' does. */
     uint8_t model_digest[SHA1_DIGEST_SIZE];     /* SHA-1 of the document
                                                  * 'model' came from. */
+    struct source_timing model_timing;  /* When that document's bytes were
+                                         * in, and how long parsing them
+                                         * took. */
 
     /* Outcomes. */
     long long int last_success;         /* time_msec() of the last good
@@ -278,6 +281,15 @@ source_model_seqno(const struct source *source)
     return source->model_seqno;
 }
 
+/* Returns when the bytes of the current model's document were all in (a
+ * time_usec() value, taken before the digest and parsing) and how long
+ * parsing and validating them took.  Zeros before the first model. */
+struct source_timing
+source_model_timing(const struct source *source)
+{
+    return source->model_timing;
+}
+
 /* Records 'error' (consumed) as the last problem. */
 static void
 source_set_error(struct source *source, char *error)
@@ -300,15 +312,18 @@ source_log_problems(const char *where, const struct svec *problems)
 }
 
 /* Makes 'model' (consumed), parsed from a document whose SHA-1 is
- * 'digest', the current model. */
+ * 'digest', the current model; 'timing' says when the document's bytes were
+ * in and how long parsing them took. */
 static void
 source_replace_model(struct source *source, struct model *model,
-                     const uint8_t digest[SHA1_DIGEST_SIZE])
+                     const uint8_t digest[SHA1_DIGEST_SIZE],
+                     const struct source_timing *timing)
 {
     model_unref(source->model);
     source->model = model;
     source->model_seqno++;
     memcpy(source->model_digest, digest, SHA1_DIGEST_SIZE);
+    source->model_timing = *timing;
 }
 
 /* Reads the whole file at 'path' into a new null-terminated string stored
@@ -370,7 +385,9 @@ source_load_cache(struct source *source)
 
     struct svec problems = SVEC_EMPTY_INITIALIZER;
     struct model *model;
+    struct source_timing timing = { .received = time_usec() };
     char *parse_error = model_parse(text, NULL, &model, &problems);
+    timing.parse_us = time_usec() - timing.received;
     if (parse_error) {
         VLOG_WARN("%s: cached document is corrupt (%s); ignoring it",
                   source->cache_path, parse_error);
@@ -379,7 +396,7 @@ source_load_cache(struct source *source)
         uint8_t digest[SHA1_DIGEST_SIZE];
         sha1_bytes(text, length, digest);
         source_log_problems(source->cache_path, &problems);
-        source_replace_model(source, model, digest);
+        source_replace_model(source, model, digest, &timing);
         source_load_validators(source, digest);
         VLOG_INFO("loaded cached document from %s (%"PRIuSIZE" subnets)",
                   source->cache_path, model->n_subnets);
@@ -566,6 +583,7 @@ static void
 source_handle_document(struct source *source, const char *etag,
                        const char *last_modified)
 {
+    struct source_timing timing = { .received = time_usec() };
     const char *text = ds_cstr(&source->body);
     size_t length = source->body.length;
     uint8_t digest[SHA1_DIGEST_SIZE];
@@ -593,7 +611,9 @@ source_handle_document(struct source *source, const char *etag,
 
     struct svec problems = SVEC_EMPTY_INITIALIZER;
     struct model *model;
+    long long int parse_start = time_usec();
     char *error = model_parse(text, source->model, &model, &problems);
+    timing.parse_us = time_usec() - parse_start;
     if (error) {
         VLOG_ERR("%s: controller document rejected: %s",
                  source->display_url, error);
@@ -611,7 +631,7 @@ source_handle_document(struct source *source, const char *etag,
               "%"PRIuSIZE" problems", source->display_url, model->n_subnets,
               problems.n);
     svec_destroy(&problems);
-    source_replace_model(source, model, digest);
+    source_replace_model(source, model, digest, &timing);
     source->rejected = false;
 
     source_write_cache(source, text, length, digest);

@@ -40,6 +40,14 @@ struct source_options {
     const char *key_file;       /* Its private key, or in 'cert_file'. */
 };
 
+/* When a model's document arrived, and what parsing it cost. */
+struct source_timing {
+    long long int received;     /* time_usec() when its bytes were all in,
+                                 * before any digest or parsing. */
+    long long int parse_us;     /* Microseconds spent parsing and
+                                 * validating them. */
+};
+
 struct source;
 
 struct source *source_create(const char *state_dir,
@@ -51,6 +59,7 @@ void source_wait(struct source *);
 
 const struct model *source_model(const struct source *);
 uint64_t source_model_seqno(const struct source *);
+struct source_timing source_model_timing(const struct source *);
 void source_format_last_success(const struct source *, struct ds *);
 void source_format_status(const struct source *, struct ds *);
 
