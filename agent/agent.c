@@ -471,6 +471,7 @@ agent_run(struct agent *agent)
     ofctrl_run(agent->ofctrl);
     if (compute_has_desired(agent->compute)) {
         ofctrl_put(agent->ofctrl, compute_desired(agent->compute),
+                   compute_changes(agent->compute),
                    compute_desired_seqno(agent->compute), time_msec());
     }
     agent_check_change_applied(agent);

@@ -45,12 +45,17 @@ COVERAGE_DEFINE(ofctrl_flow_mod);
 COVERAGE_DEFINE(ofctrl_group_mod);
 COVERAGE_DEFINE(ofctrl_meter_mod);
 COVERAGE_DEFINE(ofctrl_bundle_commit);
+COVERAGE_DEFINE(ofctrl_diff_full);
+COVERAGE_DEFINE(ofctrl_diff_tracked);
 COVERAGE_DEFINE(ofctrl_bundle_discard);
 COVERAGE_DEFINE(ofctrl_packet_in);
 
 /* How long a bundle may take from open to commit reply before the agent
- * gives up on it and starts over (OVS expires idle bundles after 10 s). */
+ * gives up on it and starts over (OVS expires idle bundles after 10 s),
+ * plus OFCTRL_BUNDLE_MS_PER_10K for every 10,000 changes it carries (a
+ * loaded switch takes about a second to add that many flows). */
 #define OFCTRL_BUNDLE_TIMEOUT_MS 8000
+#define OFCTRL_BUNDLE_MS_PER_10K 1000
 
 /* Largest OpenFlow message the agent sends: the encoder wraps lengths above
  * 65535 silently, so anything bigger is refused before it is sent. */
@@ -117,6 +122,14 @@ struct ofctrl {
                                  * already, and says so; that is no news. */
     char *bundle_error;         /* First error the switch reported, owned. */
     long long int bundle_started;       /* time_msec() it was opened. */
+    long long int bundle_deadline;      /* time_msec() after which it is
+                                         * given up. */
+    bool mirror_tracks_desired; /* The mirror holds the desired state of
+                                 * 'synced_seqno' exactly (a full or
+                                 * tracked diff was applied and nothing
+                                 * else came from the switch), so that the
+                                 * next diff may look only at what the
+                                 * desired state's tracker names. */
     uint64_t bundle_seqno;      /* Desired seqno the bundle brings. */
     uint64_t bundle_flow_mods;  /* flow_mods inside it. */
     long long int commit_sent;  /* time_usec() its commit was written. */
@@ -176,6 +189,10 @@ struct ofctrl {
 
 static void ofctrl_changes_init(struct ofctrl_changes *);
 static void ofctrl_changes_destroy(struct ofctrl_changes *);
+static void ofctrl_compute_tracked_changes(const struct ofctrl *,
+                                           const struct desired_table *,
+                                           const struct desired_table *,
+                                           struct ofctrl_changes *);
 static void ofctrl_compute_changes(const struct ofctrl *,
                                    const struct desired_table *,
                                    struct ofctrl_changes *);
@@ -306,6 +323,7 @@ ofctrl_start_snapshot(struct ofctrl *ofctrl)
     ofctrl_changes_destroy(&ofctrl->changes);
     ofctrl_changes_init(&ofctrl->changes);
     ofctrl->synced_seqno = UINT64_MAX;
+    ofctrl->mirror_tracks_desired = false;
     ofctrl->sync_started = time_msec();
     ofctrl->state = OFCTRL_SNAPSHOT;
 }
@@ -327,6 +345,7 @@ ofctrl_inject_bad_flow(struct ofctrl *ofctrl, bool inject)
 {
     ofctrl->inject_bad_flow = inject;
     ofctrl->synced_seqno = UINT64_MAX;
+    ofctrl->mirror_tracks_desired = false;
 }
 
 /* Adds the flows of flow stats reply 'oh' to the mirror. */
@@ -609,6 +628,14 @@ ofctrl_send_bundle(struct ofctrl *ofctrl)
     free(ofctrl->bundle_error);
     ofctrl->bundle_error = NULL;
     ofctrl->bundle_started = time_msec();
+    size_t n_changes = (hmap_count(&changes->puts.flows)
+                        + hmap_count(&changes->dels.flows)
+                        + hmap_count(&changes->puts.groups)
+                        + hmap_count(&changes->dels.groups));
+    ofctrl->bundle_deadline = (ofctrl->bundle_started
+                               + OFCTRL_BUNDLE_TIMEOUT_MS
+                               + n_changes * OFCTRL_BUNDLE_MS_PER_10K
+                                 / 10000);
     struct ofputil_bundle_ctrl_msg bc = {
         .bundle_id = ofctrl->bundle_id,
         .type = OFPBCT_OPEN_REQUEST,
@@ -747,6 +774,7 @@ ofctrl_handle_bundle_reply(struct ofctrl *ofctrl,
         ofctrl->n_bundles_committed++;
         COVERAGE_INC(ofctrl_bundle_commit);
         ofctrl->synced_seqno = ofctrl->bundle_seqno;
+        ofctrl->mirror_tracks_desired = !ofctrl->inject_bad_flow;
         ofctrl->installed_once = true;
         ofctrl->last_sync_at = time_msec();
         ofctrl->last_sync_ms = ofctrl->last_sync_at - ofctrl->sync_started;
@@ -958,7 +986,7 @@ ofctrl_run(struct ofctrl *ofctrl)
 
     if ((ofctrl->state == OFCTRL_BUNDLE_SENT
          || ofctrl->state == OFCTRL_COMMITTING)
-        && time_msec() - ofctrl->bundle_started > OFCTRL_BUNDLE_TIMEOUT_MS) {
+        && time_msec() > ofctrl->bundle_deadline) {
         ofctrl_abandon_bundle(ofctrl, "no reply from the switch in time");
     }
 }
@@ -974,8 +1002,7 @@ ofctrl_wait(struct ofctrl *ofctrl)
     }
     if (ofctrl->state == OFCTRL_BUNDLE_SENT
         || ofctrl->state == OFCTRL_COMMITTING) {
-        poll_timer_wait_until(ofctrl->bundle_started
-                              + OFCTRL_BUNDLE_TIMEOUT_MS + 1);
+        poll_timer_wait_until(ofctrl->bundle_deadline + 1);
     }
     if (!ofctrl->installed_once && ofctrl->hold_until
         && !ofctrl->hold_expired) {
@@ -1033,11 +1060,16 @@ ofctrl_holds_first_install(struct ofctrl *ofctrl, long long int now)
  * 'desired_seqno' (a new number whenever they change): if the mirror is
  * valid and no bundle is in flight, and the switch is not known to hold
  * this seqno already, sends the difference as one bundle.  'desired' is
- * only read during the call.  The first install after start waits while
- * ofctrl_holds_first_install() says so.  'now' is time_msec(). */
+ * only read during the call.  'changed' (may be NULL) is the tracker of
+ * 'desired' (desired_table_track()): when the mirror holds an earlier
+ * desired state exactly, only the flows, groups and meters it names are
+ * compared; ofctrl empties it whenever it takes a difference.  The first
+ * install after start waits while ofctrl_holds_first_install() says so.
+ * 'now' is time_msec(). */
 void
 ofctrl_put(struct ofctrl *ofctrl, const struct desired_table *desired,
-           uint64_t desired_seqno, long long int now)
+           struct desired_table *changed, uint64_t desired_seqno,
+           long long int now)
 {
     if (ofctrl->state != OFCTRL_STEADY
         || ofctrl->synced_seqno == desired_seqno
@@ -1051,7 +1083,17 @@ ofctrl_put(struct ofctrl *ofctrl, const struct desired_table *desired,
     }
     ofctrl_changes_destroy(&ofctrl->changes);
     ofctrl_changes_init(&ofctrl->changes);
-    ofctrl_compute_changes(ofctrl, desired, &ofctrl->changes);
+    if (changed && !changed->untracked && ofctrl->mirror_tracks_desired) {
+        ofctrl_compute_tracked_changes(ofctrl, desired, changed,
+                                       &ofctrl->changes);
+        COVERAGE_INC(ofctrl_diff_tracked);
+    } else {
+        ofctrl_compute_changes(ofctrl, desired, &ofctrl->changes);
+        COVERAGE_INC(ofctrl_diff_full);
+    }
+    if (changed) {
+        desired_table_clear(changed);
+    }
     ofctrl->bundle_seqno = desired_seqno;
 
     struct ofctrl_changes *c = &ofctrl->changes;
@@ -1060,6 +1102,7 @@ ofctrl_put(struct ofctrl *ofctrl, const struct desired_table *desired,
         && !hmap_count(&c->puts.meters) && !hmap_count(&c->dels.meters)
         && !ofctrl->inject_bad_flow) {
         ofctrl->synced_seqno = desired_seqno;
+        ofctrl->mirror_tracks_desired = !ofctrl->inject_bad_flow;
         ofctrl->installed_once = true;
         ofctrl->last_sync_at = now;
         ofctrl->last_sync_ms = now - ofctrl->sync_started;
@@ -1152,6 +1195,62 @@ ofctrl_compute_changes(const struct ofctrl *ofctrl,
     HMAP_FOR_EACH (m, node, &installed->meters) {
         if (!desired_table_find_meter(desired, m->meter_id)) {
             desired_table_set_meter(&changes->dels, m->meter_id, m->spec);
+        }
+    }
+}
+
+/* Adds to 'changes' what takes the mirror of 'ofctrl' to 'desired' for
+ * the flow, group and meter identities named in 'changed': the mirror is
+ * known to equal an earlier desired state everywhere else. */
+static void
+ofctrl_compute_tracked_changes(const struct ofctrl *ofctrl,
+                               const struct desired_table *desired,
+                               const struct desired_table *changed,
+                               struct ofctrl_changes *changes)
+{
+    const struct desired_table *installed = &ofctrl->installed;
+    const struct desired_flow *key;
+
+    HMAP_FOR_EACH (key, node, &changed->flows) {
+        const struct desired_flow *f = desired_table_find_flow(
+            desired, key->table_id, key->priority, &key->match);
+        const struct desired_flow *old = desired_table_find_flow(
+            installed, key->table_id, key->priority, &key->match);
+        if (f && (!old || old->cookie != f->cookie
+                  || !desired_flow_actions_equal(old, f))) {
+            desired_table_insert_flow(&changes->puts, desired_flow_clone(f));
+            changes->n_modified_flows += old != NULL;
+        } else if (!f && old && ofctrl->owns_table(old->table_id)) {
+            desired_table_insert_flow(&changes->dels,
+                                      desired_flow_clone(old));
+        }
+    }
+
+    const struct desired_group *id;
+    HMAP_FOR_EACH (id, node, &changed->groups) {
+        const struct desired_group *g
+            = desired_table_find_group(desired, id->group_id);
+        const struct desired_group *old
+            = desired_table_find_group(installed, id->group_id);
+        if (g && (!old || strcmp(old->spec, g->spec))) {
+            desired_table_set_group(&changes->puts, g->group_id, g->spec);
+        } else if (!g && old) {
+            desired_table_set_group(&changes->dels, old->group_id,
+                                    old->spec);
+        }
+    }
+
+    const struct desired_meter *mid;
+    HMAP_FOR_EACH (mid, node, &changed->meters) {
+        const struct desired_meter *m
+            = desired_table_find_meter(desired, mid->meter_id);
+        const struct desired_meter *old
+            = desired_table_find_meter(installed, mid->meter_id);
+        if (m && (!old || strcmp(old->spec, m->spec))) {
+            desired_table_set_meter(&changes->puts, m->meter_id, m->spec);
+        } else if (!m && old) {
+            desired_table_set_meter(&changes->dels, old->meter_id,
+                                    old->spec);
         }
     }
 }

@@ -78,6 +78,7 @@ void ofctrl_set_unplumbed(struct ofctrl *, const struct sset *unplumbed,
                           long long int now);
 bool ofctrl_holds_first_install(struct ofctrl *, long long int now);
 void ofctrl_put(struct ofctrl *, const struct desired_table *,
+                struct desired_table *changed,
                 uint64_t desired_seqno, long long int now);
 void ofctrl_resync(struct ofctrl *);
 void ofctrl_inject_bad_flow(struct ofctrl *, bool inject);

@@ -126,6 +126,7 @@ void
 desired_table_init(struct desired_table *t)
 {
     t->tracker = NULL;
+    t->untracked = false;
     hmap_init(&t->flows);
     hmap_init(&t->groups);
     hmap_init(&t->meters);
@@ -143,10 +144,11 @@ desired_flow_destroy(struct desired_flow *f)
 }
 
 /* Removes and frees every flow, group and meter of 't', which stays
- * usable. */
+ * usable (and, for a tracker, complete again). */
 void
 desired_table_clear(struct desired_table *t)
 {
+    t->untracked = false;
     struct desired_flow *f;
     HMAP_FOR_EACH_POP (f, node, &t->flows) {
         desired_flow_destroy(f);

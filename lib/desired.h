@@ -158,6 +158,9 @@ struct desired_table {
                                          * pipeline added or removed since
                                          * its owner last emptied it, so
                                          * that ofctrl diffs only those. */
+    bool untracked;             /* In a tracker: some changes were not
+                                 * recorded (a full computation), so the
+                                 * whole table must be compared. */
 };
 
 void desired_table_init(struct desired_table *);

@@ -1063,6 +1063,14 @@ pipeline_state_update(struct pipeline_state *st, const struct model *model,
     pipeline_state_dirty_groups(st, groups_changed);
     pipeline_state_update_ids(st, &in);
 
+    /* A full update changes nearly everything: rather than a copy of every
+     * flow's identity, the tracker says that it is incomplete. */
+    if (all) {
+        desired_table_clear(&st->changes);
+        st->changes.untracked = true;
+        desired_table_track(&st->table, NULL);
+    }
+
     /* Every dirty unit's additions are taken back before any is computed
      * again, so that flows two units share are counted right. */
     if (st->host.dirty) {
@@ -1085,6 +1093,7 @@ pipeline_state_update(struct pipeline_state *st, const struct model *model,
 
     struct svec flush = SVEC_EMPTY_INITIALIZER;
     pipeline_flush_conjunctions(&in, &st->table, &st->sg, &flush);
+    desired_table_track(&st->table, &st->changes);
     if (flush.n || all) {
         svec_swap(&flush, &st->flush_warnings);
     }
