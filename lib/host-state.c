@@ -111,7 +111,9 @@ host_state_set_facts(struct host_state *state, struct pipeline_facts *facts)
     bool changed = (!state->has_facts
                     || !pipeline_facts_equal(&state->facts, facts));
     if (changed) {
+        uint64_t version = state->facts.version;
         pipeline_facts_swap(&state->facts, facts);
+        state->facts.version = version + 1;
         state->has_facts = true;
         host_state_changed(state);
     }
@@ -130,6 +132,7 @@ host_state_set_down_routers(struct host_state *state,
     }
     sset_destroy(&state->facts.down_routers);
     sset_clone(&state->facts.down_routers, down);
+    state->facts.version++;
     host_state_changed(state);
     return true;
 }

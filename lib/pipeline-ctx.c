@@ -316,6 +316,7 @@ struct pipeline_conj_owner {
  * unit, with the flows it last put into the desired table. */
 struct pipeline_conj_flow {
     struct hmap_node node;      /* In pipeline_conj_flows 'flows'. */
+    struct pipeline_conj_flows *collection;     /* The one it is in. */
     uint8_t table_id;           /* With 'priority' and 'match', the flow's
                                  * identity. */
     uint16_t priority;          /* See 'table_id'. */
@@ -352,6 +353,8 @@ pipeline_conj_init(struct pipeline_conj_flows *conj,
     hmap_init(&conj->flows);
     sset_init(&conj->tiered_families);
     conj->n_priorities = n_priorities;
+    conj->dirty = NULL;
+    conj->n_dirty = conj->allocated_dirty = 0;
 }
 
 /* Frees 'flow' and what it owns; its emitted flows must be undone. */
@@ -379,6 +382,22 @@ pipeline_conj_destroy(struct pipeline_conj_flows *conj)
     }
     hmap_destroy(&conj->flows);
     sset_destroy(&conj->tiered_families);
+    free(conj->dirty);
+}
+
+/* Marks 'flow' of 'conj' as changed since the last flush. */
+static void
+pipeline_conj_mark_dirty(struct pipeline_conj_flows *conj,
+                         struct pipeline_conj_flow *flow)
+{
+    if (!flow->dirty) {
+        flow->dirty = true;
+        if (conj->n_dirty >= conj->allocated_dirty) {
+            conj->dirty = x2nrealloc(conj->dirty, &conj->allocated_dirty,
+                                     sizeof *conj->dirty);
+        }
+        conj->dirty[conj->n_dirty++] = flow;
+    }
 }
 
 /* Returns the flow of 'conj' with this identity ('hash' is its
@@ -422,9 +441,10 @@ pipeline_conj_add(struct pipeline_ctx *ctx, struct pipeline_conj_flows *conj,
         flow->match = xstrdup(match);
         flow->stage = stage;
         pipeline_log_init(&flow->emitted);
+        flow->collection = conj;
         hmap_insert(&conj->flows, &flow->node, hash);
     }
-    flow->dirty = true;
+    pipeline_conj_mark_dirty(conj, flow);
 
     size_t owner = 0;
     while (owner < flow->n_owners
@@ -469,7 +489,7 @@ pipeline_conj_remove_unit(struct pipeline_conj_flow *flow, const void *unit)
     }
     if (n != flow->n_actions) {
         flow->n_actions = n;
-        flow->dirty = true;
+        pipeline_conj_mark_dirty(flow->collection, flow);
 
         size_t *renumber = xmalloc(MAX(flow->n_owners, 1)
                                    * sizeof *renumber);
@@ -823,29 +843,36 @@ pipeline_conj_flush(struct pipeline_ctx *ctx,
                     struct pipeline_conj_flows *conj)
 {
     struct sset redo = SSET_INITIALIZER(&redo);
-    struct pipeline_conj_flow *flow;
-    HMAP_FOR_EACH (flow, node, &conj->flows) {
-        if (flow->dirty && flow->n_actions > PIPELINE_CONJ_MAX_ACTIONS) {
-            sset_add_and_free(&redo, pipeline_conj_family_name(flow));
+    for (size_t i = 0; i < conj->n_dirty; i++) {
+        if (conj->dirty[i]->n_actions > PIPELINE_CONJ_MAX_ACTIONS) {
+            sset_add_and_free(&redo,
+                              pipeline_conj_family_name(conj->dirty[i]));
         }
     }
     const char *family;
     SSET_FOR_EACH (family, &conj->tiered_families) {
         sset_add(&redo, family);
     }
+    struct pipeline_conj_flow *flow;
+    if (!sset_is_empty(&redo)) {
+        /* Whole families again: every flow of theirs is dirty. */
+        HMAP_FOR_EACH (flow, node, &conj->flows) {
+            if (!flow->dirty) {
+                char *name = pipeline_conj_family_name(flow);
+                if (sset_contains(&redo, name)) {
+                    pipeline_conj_mark_dirty(conj, flow);
+                }
+                free(name);
+            }
+        }
+    }
 
     size_t n_flows = 0;
     struct pipeline_conj_flow **flows = xmalloc(
-        MAX(hmap_count(&conj->flows), 1) * sizeof *flows);
-    HMAP_FOR_EACH_SAFE (flow, node, &conj->flows) {
-        if (!flow->dirty && !sset_is_empty(&redo)) {
-            char *name = pipeline_conj_family_name(flow);
-            flow->dirty = sset_contains(&redo, name);
-            free(name);
-        }
-        if (!flow->dirty) {
-            continue;
-        }
+        MAX(conj->n_dirty, 1) * sizeof *flows);
+    for (size_t i = 0; i < conj->n_dirty; i++) {
+        flow = conj->dirty[i];
+        flow->dirty = false;
         pipeline_log_undo(&flow->emitted, NULL, ctx->table);
         if (!flow->n_actions) {
             hmap_remove(&conj->flows, &flow->node);
@@ -854,9 +881,9 @@ pipeline_conj_flush(struct pipeline_ctx *ctx,
         }
         qsort(flow->actions, flow->n_actions, sizeof *flow->actions,
               pipeline_conj_action_cmp);
-        flow->dirty = false;
         flows[n_flows++] = flow;
     }
+    conj->n_dirty = 0;
     qsort(flows, n_flows, sizeof *flows, pipeline_conj_flow_cmp);
 
     sset_clear(&conj->tiered_families);

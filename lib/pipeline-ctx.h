@@ -165,6 +165,11 @@ struct pipeline_conj_flows {
     struct sset tiered_families;        /* "<table>/<priority>" of the
                                          * families the last flush spread
                                          * over tiers. */
+    struct pipeline_conj_flow **dirty;  /* Owned array: the flows whose
+                                         * actions changed since the last
+                                         * flush, each once. */
+    size_t n_dirty;
+    size_t allocated_dirty;
 };
 
 void pipeline_conj_init(struct pipeline_conj_flows *,
@@ -197,6 +202,10 @@ struct pipeline_sg_group {
     size_t n_prefixes;
     bool changed;               /* Its definition or members changed in the
                                  * update under way. */
+    bool defined;               /* The update under way found its
+                                 * definition. */
+    bool members_changed;       /* An address joined or left 'members' in
+                                 * the update under way. */
 };
 
 /* One member address of a group, with the number of ports that have it. */

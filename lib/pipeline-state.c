@@ -79,6 +79,12 @@ struct pipeline_state_subnet {
     uint64_t digest;            /* Of the subnet 'members' came from. */
     struct pipeline_state_member *members;      /* Owned array. */
     size_t n_members;
+    struct pipeline_sg_group **defines; /* Owned array: the group of each of
+                                         * the subnet's 'secgroups', in
+                                         * order (valid for 'digest'). */
+    uint32_t *definition_hashes;        /* Owned array: the hash of each of
+                                         * those definitions. */
+    size_t n_defines;
     bool seen;                  /* In the model of this update. */
 };
 
@@ -168,10 +174,15 @@ pipeline_state_create(void)
     return st;
 }
 
-/* Frees the members of 'ss'. */
+/* Frees the members and definitions of 'ss'. */
 static void
 pipeline_state_subnet_clear(struct pipeline_state_subnet *ss)
 {
+    free(ss->defines);
+    free(ss->definition_hashes);
+    ss->defines = NULL;
+    ss->definition_hashes = NULL;
+    ss->n_defines = 0;
     for (size_t i = 0; i < ss->n_members; i++) {
         free(ss->members[i].group_id);
     }
@@ -298,7 +309,7 @@ pipeline_state_count_member(struct pipeline_state *st, const char *group_id,
             m = xzalloc(sizeof *m);
             m->ip = ip;
             hmap_insert(&g->members, &m->node, hash_int(ip, 0));
-            g->changed = true;
+            g->members_changed = true;
         }
         m->count++;
     } else {
@@ -306,7 +317,7 @@ pipeline_state_count_member(struct pipeline_state *st, const char *group_id,
         if (!--m->count) {
             hmap_remove(&g->members, &m->node);
             free(m);
-            g->changed = true;
+            g->members_changed = true;
         }
     }
 }
@@ -363,11 +374,16 @@ pipeline_state_u32_cmp(const void *a_, const void *b_)
     return a < b ? -1 : a > b;
 }
 
-/* Merges the members of 'g' into prefixes again; 'g' stays changed only
- * if they differ from before. */
+/* Merges the members of 'g' into prefixes again, if they changed, and
+ * marks 'g' changed if the prefixes differ from before. */
 static void
 pipeline_state_merge_group(struct pipeline_sg_group *g)
 {
+    if (!g->members_changed) {
+        return;
+    }
+    g->members_changed = false;
+
     size_t n_ips = 0;
     uint32_t *ips = xmalloc(MAX(hmap_count(&g->members), 1) * sizeof *ips);
     const struct pipeline_sg_member *m;
@@ -385,11 +401,11 @@ pipeline_state_merge_group(struct pipeline_sg_group *g)
         && (!n_prefixes || !memcmp(prefixes, g->prefixes,
                                    n_prefixes * sizeof *prefixes))) {
         free(prefixes);
-        g->changed = false;
     } else {
         free(g->prefixes);
         g->prefixes = prefixes;
         g->n_prefixes = n_prefixes;
+        g->changed = true;
     }
 }
 
@@ -411,8 +427,30 @@ pipeline_state_definition_hash(const struct model_subnet *subnet,
     return hash;
 }
 
+/* Sets the groups that 'subnet' defines, and their definitions' hashes,
+ * into 'ss'. */
+static void
+pipeline_state_collect_definitions(struct pipeline_state *st,
+                                   struct pipeline_state_subnet *ss,
+                                   const struct model_subnet *subnet)
+{
+    ss->n_defines = subnet->n_secgroups;
+    ss->defines = xcalloc(MAX(ss->n_defines, 1), sizeof *ss->defines);
+    ss->definition_hashes = xcalloc(MAX(ss->n_defines, 1),
+                                    sizeof *ss->definition_hashes);
+    for (size_t j = 0; j < subnet->n_secgroups; j++) {
+        const struct model_secgroup *sg = &subnet->secgroups[j];
+        ss->defines[j] = pipeline_state_group(st, sg->id);
+        ss->definition_hashes[j] = pipeline_state_definition_hash(subnet,
+                                                                  sg);
+    }
+}
+
 /* Step 1: brings the groups of 'st' up to date with 'model' and marks
- * those whose members or definition changed.  Returns true if any did. */
+ * those whose members or definition changed.  Returns true if any did.
+ * The members come from the subnets whose digest changed; the definitions
+ * are taken again in document order (the first wins), from each unchanged
+ * subnet's list of the groups it defines, without a lookup. */
 static bool
 pipeline_state_update_groups(struct pipeline_state *st,
                              const struct model *model)
@@ -420,6 +458,10 @@ pipeline_state_update_groups(struct pipeline_state *st,
     struct pipeline_state_subnet *ss;
     HMAP_FOR_EACH (ss, node, &st->subnets) {
         ss->seen = false;
+    }
+    struct pipeline_sg_group *g;
+    HMAP_FOR_EACH (g, node, &st->sg.groups) {
+        g->defined = false;
     }
 
     struct sset touched = SSET_INITIALIZER(&touched);
@@ -450,7 +492,22 @@ pipeline_state_update_groups(struct pipeline_state *st,
             for (size_t j = 0; j < ss->n_members; j++) {
                 sset_add(&touched, ss->members[j].group_id);
             }
+            pipeline_state_collect_definitions(st, ss, subnet);
             ss->digest = subnet->digest;
+        }
+
+        for (size_t j = 0; j < ss->n_defines; j++) {
+            g = ss->defines[j];
+            if (g->defined) {
+                continue;
+            }
+            g->defined = true;
+            if (!g->sg || g->definition_hash != ss->definition_hashes[j]) {
+                g->changed = true;
+            }
+            g->sg = &subnet->secgroups[j];
+            g->subnet = subnet;
+            g->definition_hash = ss->definition_hashes[j];
         }
     }
     HMAP_FOR_EACH_SAFE (ss, node, &st->subnets) {
@@ -468,40 +525,15 @@ pipeline_state_update_groups(struct pipeline_state *st,
 
     const char *id;
     SSET_FOR_EACH (id, &touched) {
-        struct pipeline_sg_group *g = pipeline_state_group(st, id);
-        if (g->changed) {
-            pipeline_state_merge_group(g);
-        }
+        pipeline_state_merge_group(pipeline_state_group(st, id));
     }
     sset_destroy(&touched);
 
-    /* The definitions, the first in document order. */
-    struct pipeline_sg_group *g;
-    HMAP_FOR_EACH (g, node, &st->sg.groups) {
-        g->subnet = NULL;
-    }
-    for (size_t i = 0; i < model->n_subnets; i++) {
-        const struct model_subnet *subnet = model->subnets[i];
-        for (size_t j = 0; j < subnet->n_secgroups; j++) {
-            const struct model_secgroup *sg = &subnet->secgroups[j];
-            g = pipeline_state_group(st, sg->id);
-            if (g->subnet) {
-                continue;
-            }
-            uint32_t hash = pipeline_state_definition_hash(subnet, sg);
-            if (!g->sg || g->definition_hash != hash) {
-                g->changed = true;
-            }
-            g->sg = sg;
-            g->subnet = subnet;
-            g->definition_hash = hash;
-        }
-    }
-
     bool any = false;
     HMAP_FOR_EACH_SAFE (g, node, &st->sg.groups) {
-        if (!g->subnet && g->sg) {
+        if (!g->defined && g->sg) {
             g->sg = NULL;
+            g->subnet = NULL;
             g->changed = true;
         }
         any = any || g->changed;
@@ -1045,7 +1077,12 @@ pipeline_state_update(struct pipeline_state *st, const struct model *model,
     st->stats.full = all;
     bool groups_changed = pipeline_state_update_groups(st, model);
     pipeline_state_find_units(st, hv, all);
-    if (!all && !pipeline_facts_equal(&st->facts, facts)) {
+    bool same_facts = (facts->version && facts->version == st->facts.version
+                       && st->computed);
+    if (!same_facts) {
+        same_facts = pipeline_facts_equal(&st->facts, facts);
+    }
+    if (!all && !same_facts) {
         all = pipeline_state_diff_facts(st, facts);
         st->stats.full = all;
     }
@@ -1099,7 +1136,10 @@ pipeline_state_update(struct pipeline_state *st, const struct model *model,
     }
     svec_destroy(&flush);
 
-    pipeline_state_copy_facts(&st->facts, facts);
+    if (!same_facts) {
+        pipeline_state_copy_facts(&st->facts, facts);
+    }
+    st->facts.version = facts->version;
     st->local_ip = hv->local_ip;
     free(st->routers);
     st->routers = xcalloc(MAX(hv->n_routers, 1), sizeof *st->routers);

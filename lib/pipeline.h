@@ -86,6 +86,10 @@ struct pipeline_facts {
     unsigned int dhcp_rate;     /* DHCP packets per second that each local
                                  * port may send to the agent
                                  * (jstack-dhcp-rate). */
+    uint64_t version;           /* 0, or a number that its owner changes
+                                 * whenever the facts change: two facts
+                                 * with the same nonzero version are equal
+                                 * without comparing them. */
 };
 
 void pipeline_facts_init(struct pipeline_facts *);
