@@ -254,6 +254,48 @@ desired_flow_actions_equal(const struct desired_flow *a,
     return equal;
 }
 
+/* Inserts the new flow 'f' into 't', or, if a flow with its identity is
+ * there, frees 'f' and counts one more reference to that flow if it has
+ * the same actions.  Stores the table's flow in '*flowp' (if nonnull) on
+ * success.  Returns NULL, or an error message (the flows conflict) that
+ * the caller must free. */
+static char *
+desired_table_insert_new(struct desired_table *t, struct desired_flow *f,
+                         const struct desired_flow **flowp)
+{
+    struct desired_flow *old = desired_table_find_flow(t, f->table_id,
+                                                       f->priority,
+                                                       &f->match);
+    if (old) {
+        char *msg = NULL;
+        if (!desired_flow_actions_equal(old, f)) {
+            struct ds a = DS_EMPTY_INITIALIZER;
+            struct ds b = DS_EMPTY_INITIALIZER;
+            desired_flow_format(f, &a);
+            desired_flow_format(old, &b);
+            msg = xasprintf("%s: conflicts with %s", ds_cstr(&a),
+                            ds_cstr(&b));
+            ds_destroy(&a);
+            ds_destroy(&b);
+        } else {
+            old->n_refs++;
+            if (flowp) {
+                *flowp = old;
+            }
+        }
+        desired_flow_destroy(f);
+        return msg;
+    }
+
+    hmap_insert(&t->flows, &f->node,
+                desired_flow_hash(f->table_id, f->priority, &f->match));
+    desired_track_flow(t, f);
+    if (flowp) {
+        *flowp = f;
+    }
+    return NULL;
+}
+
 /* Parses a flow "<match> actions=<actions>" for 'table_id' and 'priority'
  * and adds it to 't' with 'cookie'.  If 'flowp' is nonnull, stores in it the
  * flow of the table (new, or the identical one already there), or NULL on
@@ -284,11 +326,19 @@ desired_table_add_flow(struct desired_table *t, uint8_t table_id,
         free(text);
         return msg;
     }
+    free(text);
     if (!(usable & OFPUTIL_P_OF13_OXM)) {
-        char *msg = xasprintf("%s: not expressible in OpenFlow 1.3", text);
+        struct desired_flow f = {
+            .table_id = table_id, .priority = priority, .match = fm.match,
+            .ofpacts = fm.ofpacts, .ofpacts_len = fm.ofpacts_len,
+        };
+        struct ds s = DS_EMPTY_INITIALIZER;
+        desired_flow_format(&f, &s);
+        char *msg = xasprintf("%s: not expressible in OpenFlow 1.3",
+                              ds_cstr(&s));
+        ds_destroy(&s);
         minimatch_destroy(&fm.match);
         free(fm.ofpacts);
-        free(text);
         return msg;
     }
 
@@ -300,36 +350,59 @@ desired_table_add_flow(struct desired_table *t, uint8_t table_id,
     f->ofpacts = fm.ofpacts;    /* Takes ownership. */
     f->ofpacts_len = fm.ofpacts_len;
     f->n_refs = 1;
+    return desired_table_insert_new(t, f, flowp);
+}
 
-    struct desired_flow *old = desired_table_find_flow(t, table_id, priority,
-                                                       &f->match);
-    if (old) {
-        char *msg = NULL;
-        if (!desired_flow_actions_equal(old, f)) {
-            struct ds s = DS_EMPTY_INITIALIZER;
-            desired_flow_format(old, &s);
-            msg = xasprintf("%s: conflicts with %s", text, ds_cstr(&s));
-            ds_destroy(&s);
-        }
-        desired_flow_destroy(f);
+/* Parses 'match' (as "ovs-ofctl add-flow" takes it, without table and
+ * priority) into 'minimatch', which the caller must destroy.  Returns NULL,
+ * or an error message that the caller must free (then 'minimatch' is
+ * unset). */
+char *
+desired_parse_match(const char *match, struct minimatch *minimatch)
+{
+    char *text = xasprintf("%s actions=drop", match);
+    struct ofputil_flow_mod fm;
+    enum ofputil_protocol usable;
+    char *error = parse_ofp_str(&fm, OFPFC_ADD, text, NULL, NULL, &usable);
+    if (error) {
+        char *msg = xasprintf("%s: %s", match, error);
+        free(error);
         free(text);
-        if (!msg) {
-            old->n_refs++;
-            if (flowp) {
-                *flowp = old;
-            }
-        }
         return msg;
     }
     free(text);
-
-    hmap_insert(&t->flows, &f->node,
-                desired_flow_hash(table_id, priority, &f->match));
-    desired_track_flow(t, f);
-    if (flowp) {
-        *flowp = f;
+    free(fm.ofpacts);
+    if (!(usable & OFPUTIL_P_OF13_OXM)) {
+        minimatch_destroy(&fm.match);
+        return xasprintf("%s: not expressible in OpenFlow 1.3", match);
     }
+    *minimatch = fm.match;
     return NULL;
+}
+
+/* Adds to 't' the flow of 'table_id' and 'priority' with a copy of 'match'
+ * and of the 'ofpacts_len' bytes of 'ofpacts', and 'cookie', without
+ * going through text: like desired_table_add_flow() otherwise. */
+char *
+desired_table_add_flow_ofpacts(struct desired_table *t, uint8_t table_id,
+                               uint16_t priority, uint64_t cookie,
+                               const struct minimatch *match,
+                               const struct ofpact *ofpacts,
+                               size_t ofpacts_len,
+                               const struct desired_flow **flowp)
+{
+    if (flowp) {
+        *flowp = NULL;
+    }
+    struct desired_flow *f = xmalloc(sizeof *f);
+    f->table_id = table_id;
+    f->priority = priority;
+    f->cookie = cookie;
+    minimatch_clone(&f->match, match);
+    f->ofpacts = xmemdup(ofpacts, ofpacts_len);
+    f->ofpacts_len = ofpacts_len;
+    f->n_refs = 1;
+    return desired_table_insert_new(t, f, flowp);
 }
 
 /* Hash of an owner's identity. */

@@ -174,6 +174,16 @@ char *desired_table_add_flow(struct desired_table *, uint8_t table_id,
                              const char *match, const char *actions,
                              const struct desired_flow **flowp)
     OVS_WARN_UNUSED_RESULT;
+char *desired_table_add_flow_ofpacts(struct desired_table *,
+                                     uint8_t table_id, uint16_t priority,
+                                     uint64_t cookie,
+                                     const struct minimatch *,
+                                     const struct ofpact *,
+                                     size_t ofpacts_len,
+                                     const struct desired_flow **flowp)
+    OVS_WARN_UNUSED_RESULT;
+char *desired_parse_match(const char *match, struct minimatch *)
+    OVS_WARN_UNUSED_RESULT;
 const struct desired_owner *desired_table_add_owner(
     struct desired_table *, const struct desired_flow *,
     enum desired_owner_kind, const char *id);

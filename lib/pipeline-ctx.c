@@ -22,6 +22,8 @@
 #include "host-view.h"
 #include "model.h"
 #include "openvswitch/dynamic-string.h"
+#include "openvswitch/ofp-actions.h"
+#include "openvswitch/ofpbuf.h"
 #include "sset.h"
 #include "openvswitch/util.h"
 #include "util.h"
@@ -178,6 +180,39 @@ pipeline_add_flow(struct pipeline_ctx *ctx, enum desired_stage stage,
     return flow;
 }
 
+/* Adds to the context's table, like pipeline_add_flow(), the flow of
+ * 'table_id' at 'priority' whose match is 'match' ('match_text' parsed, or
+ * NULL with the reason in 'match_error') and whose actions are the
+ * 'ofpacts_len' bytes of 'ofpacts': built as OVS's structures, not as text
+ * to parse. */
+const struct desired_flow *
+pipeline_add_flow_ofpacts(struct pipeline_ctx *ctx, enum desired_stage stage,
+                          enum desired_owner_kind kind, const char *owner_id,
+                          uint8_t table_id, uint16_t priority,
+                          const char *match_text,
+                          const struct minimatch *match,
+                          const char *match_error,
+                          const struct ofpact *ofpacts, size_t ofpacts_len)
+{
+    const struct desired_flow *flow = NULL;
+    char *error = (match
+                   ? desired_table_add_flow_ofpacts(
+                       ctx->table, table_id, priority,
+                       desired_cookie(stage, kind, owner_id), match,
+                       ofpacts, ofpacts_len, &flow)
+                   : xasprintf("table=%"PRIu8",priority=%"PRIu16",%s: %s",
+                               table_id, priority, match_text,
+                               match_error));
+    if (error) {
+        pipeline_warn(ctx, "flow not added: %s", error);
+        free(error);
+    } else {
+        pipeline_log_append(ctx->log, PIPELINE_LOG_FLOW)->flow = flow;
+        pipeline_add_owner(ctx, flow, kind, owner_id);
+    }
+    return flow;
+}
+
 /* Records that the object of 'kind' named 'owner_id' also owns 'flow' (as
  * returned by pipeline_add_flow(); nothing happens if it is NULL). */
 void
@@ -321,6 +356,9 @@ struct pipeline_conj_flow {
                                  * identity. */
     uint16_t priority;          /* See 'table_id'. */
     char *match;                /* Owned: as pipeline_conj_add() got it. */
+    struct minimatch parsed;    /* 'match' parsed, if not 'match_error'. */
+    char *match_error;          /* Owned: why 'match' does not parse, or
+                                 * NULL. */
     enum desired_stage stage;   /* Of its contributors (one per table). */
     struct pipeline_conj_owner *owners; /* Owned array: the objects that
                                          * contributed actions, distinct. */
@@ -366,6 +404,11 @@ pipeline_conj_flow_destroy(struct pipeline_conj_flow *flow)
     }
     free(flow->owners);
     free(flow->match);
+    if (flow->match_error) {
+        free(flow->match_error);
+    } else {
+        minimatch_destroy(&flow->parsed);
+    }
     free(flow->actions);
     pipeline_log_destroy(&flow->emitted);
     free(flow);
@@ -439,6 +482,7 @@ pipeline_conj_add(struct pipeline_ctx *ctx, struct pipeline_conj_flows *conj,
         flow->table_id = table_id;
         flow->priority = priority;
         flow->match = xstrdup(match);
+        flow->match_error = desired_parse_match(match, &flow->parsed);
         flow->stage = stage;
         pipeline_log_init(&flow->emitted);
         flow->collection = conj;
@@ -763,7 +807,8 @@ pipeline_conj_add_tier(struct pipeline_ctx *ctx,
                        struct pipeline_conj_flow *flow,
                        const struct hmap *tiers, int tier)
 {
-    struct ds actions = DS_EMPTY_INITIALIZER;
+    uint64_t stub[1024 / 8];
+    struct ofpbuf ofpacts = OFPBUF_STUB_INITIALIZER(stub);
     bool *contributed = xcalloc(flow->n_owners, sizeof *contributed);
     const struct pipeline_conj_owner *first = NULL;
     const struct pipeline_conj_action *prev = NULL;
@@ -780,20 +825,22 @@ pipeline_conj_add_tier(struct pipeline_ctx *ctx,
             first = owner;
         }
         if (!prev || !pipeline_conj_action_equal(a, prev)) {
-            ds_put_format(&actions, "%sconjunction(%"PRIu32",%u/%u)",
-                          actions.length ? "," : "", a->id, a->clause,
-                          a->n_clauses);
+            struct ofpact_conjunction *oc = ofpact_put_CONJUNCTION(&ofpacts);
+            oc->id = a->id;
+            oc->clause = a->clause - 1;
+            oc->n_clauses = a->n_clauses;
         }
         prev = a;
     }
 
-    if (actions.length) {
+    if (ofpacts.size) {
         struct pipeline_log *log = ctx->log;
         ctx->log = &flow->emitted;
-        const struct desired_flow *added = pipeline_add_flow(
+        const struct desired_flow *added = pipeline_add_flow_ofpacts(
             ctx, flow->stage, first->kind, first->id, flow->table_id,
-            flow->priority + tier, "%s actions=%s", flow->match,
-            ds_cstr(&actions));
+            flow->priority + tier, flow->match,
+            flow->match_error ? NULL : &flow->parsed, flow->match_error,
+            ofpacts.data, ofpacts.size);
         for (size_t i = 0; i < flow->n_owners; i++) {
             if (contributed[i] && &flow->owners[i] != first) {
                 pipeline_add_owner(ctx, added, flow->owners[i].kind,
@@ -803,7 +850,7 @@ pipeline_conj_add_tier(struct pipeline_ctx *ctx,
         ctx->log = log;
     }
     free(contributed);
-    ds_destroy(&actions);
+    ofpbuf_uninit(&ofpacts);
 }
 
 /* qsort() comparator for pointers to collected flows: by table, then

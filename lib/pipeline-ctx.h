@@ -129,6 +129,11 @@ const struct desired_flow *pipeline_add_flow(
     const char *owner_id, uint8_t table_id, uint16_t priority,
     const char *format, ...)
     OVS_PRINTF_FORMAT(7, 8);
+const struct desired_flow *pipeline_add_flow_ofpacts(
+    struct pipeline_ctx *, enum desired_stage, enum desired_owner_kind,
+    const char *owner_id, uint8_t table_id, uint16_t priority,
+    const char *match_text, const struct minimatch *,
+    const char *match_error, const struct ofpact *, size_t ofpacts_len);
 void pipeline_add_owner(struct pipeline_ctx *, const struct desired_flow *,
                         enum desired_owner_kind, const char *owner_id);
 void pipeline_add_group(struct pipeline_ctx *, uint32_t group_id,
