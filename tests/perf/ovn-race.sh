@@ -7,6 +7,7 @@
 # start until its flows are installed and stable.
 #
 # usage: ovn-race.sh [--no-routers] DOCUMENT LOCAL_TUNNEL_IP
+#        ovn-race.sh --install-only   (installs OVN as below, then exits)
 #
 # The last line is:
 #   ovn: converge_ms=X northd_ms=Y cpu_s=Z flows=N rss_kb=R
@@ -28,7 +29,11 @@
 set -eu
 srcdir=$(cd "$(dirname "$0")/../.." && pwd)
 routers=
-if [ "${1:-}" = --no-routers ]; then
+install_only=false
+if [ "${1:-}" = --install-only ]; then
+    install_only=true
+    set -- - -
+elif [ "${1:-}" = --no-routers ]; then
     routers=--no-routers
     shift
 fi
@@ -119,6 +124,9 @@ install_ovn_restore() {
 }
 
 install_ovn
+if $install_only; then
+    exit 0
+fi
 
 # The sandbox: tests/lib/sandbox.sh's Open vSwitch, plus the OVN daemons
 # with their pidfiles, sockets, logs and databases in the same directory.
