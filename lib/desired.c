@@ -303,9 +303,10 @@ desired_table_insert_new(struct desired_table *t, struct desired_flow *f,
  *
  * Returns NULL on success, including when the same flow (same identity and
  * same actions) is already there, in which case the first one's cookie
- * stays and the flow counts one more reference.  Returns a malloc()ed error message, and leaves 't' unchanged, when
- * the text does not parse, cannot be expressed in OpenFlow 1.3, or a flow
- * with the same identity but other actions exists. */
+ * stays and the flow counts one more reference.  Returns a malloc()ed
+ * error message, and leaves 't' unchanged, when the text does not parse,
+ * cannot be expressed in OpenFlow 1.3, or a flow with the same identity
+ * but other actions exists. */
 char *
 desired_table_add_flow(struct desired_table *t, uint8_t table_id,
                        uint16_t priority, uint64_t cookie,
@@ -633,7 +634,8 @@ desired_format_meter_spec(struct ds *s, const struct ofputil_meter_config *mc)
 /* Adds group 'group_id' with 'spec' (e.g. "type=select,bucket=..." as
  * "ovs-ofctl add-group" takes it after "group_id=N,") to 't', stored in
  * canonical form.  Returns NULL on success or when the same group is already
- * there (it then counts one more reference), otherwise a malloc()ed error message. */
+ * there (it then counts one more reference), otherwise a malloc()ed
+ * error message. */
 char *
 desired_table_add_group(struct desired_table *t, uint32_t group_id,
                         const char *spec)

@@ -138,6 +138,23 @@ pipeline_warn(struct pipeline_ctx *ctx, const char *format, ...)
     va_end(args);
 }
 
+/* Ends an addition of 'flow' to the context's table by the object of 'kind'
+ * named 'owner_id': on 'error' (freed here), a warning; otherwise the
+ * addition and its owner are recorded in the context's log. */
+static void
+pipeline_record_flow(struct pipeline_ctx *ctx, char *error,
+                     const struct desired_flow *flow,
+                     enum desired_owner_kind kind, const char *owner_id)
+{
+    if (error) {
+        pipeline_warn(ctx, "flow not added: %s", error);
+        free(error);
+    } else {
+        pipeline_log_append(ctx->log, PIPELINE_LOG_FLOW)->flow = flow;
+        pipeline_add_owner(ctx, flow, kind, owner_id);
+    }
+}
+
 /* Adds to the context's table a flow for 'table_id' at 'priority', made by
  * 'stage' for the object of 'kind' named 'owner_id' ("" for the host).  The
  * text that 'format' produces is "<match> actions=<actions>" (the match may
@@ -169,13 +186,7 @@ pipeline_add_flow(struct pipeline_ctx *ctx, enum desired_stage stage,
                                          desired_cookie(stage, kind,
                                                         owner_id),
                                          match, actions, &flow);
-    if (error) {
-        pipeline_warn(ctx, "flow not added: %s", error);
-        free(error);
-    } else {
-        pipeline_log_append(ctx->log, PIPELINE_LOG_FLOW)->flow = flow;
-        pipeline_add_owner(ctx, flow, kind, owner_id);
-    }
+    pipeline_record_flow(ctx, error, flow, kind, owner_id);
     free(text);
     return flow;
 }
@@ -203,13 +214,7 @@ pipeline_add_flow_ofpacts(struct pipeline_ctx *ctx, enum desired_stage stage,
                    : xasprintf("table=%"PRIu8",priority=%"PRIu16",%s: %s",
                                table_id, priority, match_text,
                                match_error));
-    if (error) {
-        pipeline_warn(ctx, "flow not added: %s", error);
-        free(error);
-    } else {
-        pipeline_log_append(ctx->log, PIPELINE_LOG_FLOW)->flow = flow;
-        pipeline_add_owner(ctx, flow, kind, owner_id);
-    }
+    pipeline_record_flow(ctx, error, flow, kind, owner_id);
     return flow;
 }
 

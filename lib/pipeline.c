@@ -204,6 +204,24 @@ pipeline_ctx_destroy(struct pipeline_ctx *ctx)
     svec_destroy(&ctx->warnings);
 }
 
+/* Initializes 'ctx' to compute from 'in' into 'table' (may be NULL for a
+ * computation that adds nothing) with the shared security-group state
+ * 'sg': no unit, no subnets, no ports, no warnings yet. */
+static void
+pipeline_ctx_init(struct pipeline_ctx *ctx, const struct pipeline_input *in,
+                  struct desired_table *table, struct pipeline_sg_shared *sg)
+{
+    *ctx = (struct pipeline_ctx) {
+        .model = in->model,
+        .hv = in->hv,
+        .facts = in->facts,
+        .segments = in->segments,
+        .table = table,
+        .sg = sg,
+    };
+    svec_init(&ctx->warnings);
+}
+
 /* Computes one unit of the pipeline from 'in': the host's own flows if
  * 'hvs' is NULL, otherwise those of subnet 'hvs' and of its 'n_ports'
  * local 'ports' (in view order).  Adds them to 'table', records every
@@ -218,18 +236,11 @@ pipeline_compute_unit(const struct pipeline_input *in,
                       struct pipeline_log *log, const void *unit,
                       struct pipeline_sg_shared *sg, struct svec *warnings)
 {
-    struct pipeline_ctx ctx = {
-        .model = in->model,
-        .hv = in->hv,
-        .facts = in->facts,
-        .segments = in->segments,
-        .table = table,
-        .host_scope = !hvs,
-        .log = log,
-        .unit = unit,
-        .sg = sg,
-    };
-    svec_init(&ctx.warnings);
+    struct pipeline_ctx ctx;
+    pipeline_ctx_init(&ctx, in, table, sg);
+    ctx.host_scope = !hvs;
+    ctx.log = log;
+    ctx.unit = unit;
 
     pipeline_ctx_build(&ctx, hvs, ports, n_ports);
     pipeline_groups_assign(&ctx);
@@ -259,14 +270,8 @@ pipeline_port_sg_keys(const struct pipeline_input *in,
                       struct pipeline_sg_shared *sg, struct svec *keys,
                       struct sset *groups)
 {
-    struct pipeline_ctx ctx = {
-        .model = in->model,
-        .hv = in->hv,
-        .facts = in->facts,
-        .segments = in->segments,
-        .sg = sg,
-    };
-    svec_init(&ctx.warnings);
+    struct pipeline_ctx ctx;
+    pipeline_ctx_init(&ctx, in, NULL, sg);
     pipeline_secgroup_keys(&ctx, port, keys, groups);
     svec_destroy(&ctx.warnings);
 }
@@ -280,15 +285,8 @@ pipeline_flush_conjunctions(const struct pipeline_input *in,
                             struct pipeline_sg_shared *sg,
                             struct svec *warnings)
 {
-    struct pipeline_ctx ctx = {
-        .model = in->model,
-        .hv = in->hv,
-        .facts = in->facts,
-        .segments = in->segments,
-        .table = table,
-        .sg = sg,
-    };
-    svec_init(&ctx.warnings);
+    struct pipeline_ctx ctx;
+    pipeline_ctx_init(&ctx, in, table, sg);
     pipeline_secgroups_flush(&ctx);
     svec_append(warnings, &ctx.warnings);
     svec_destroy(&ctx.warnings);
