@@ -1143,7 +1143,10 @@ pipeline_state_update(struct pipeline_state *st, const struct model *model,
     st->local_ip = hv->local_ip;
     free(st->routers);
     st->routers = xcalloc(MAX(hv->n_routers, 1), sizeof *st->routers);
-    memcpy(st->routers, hv->routers, hv->n_routers * sizeof *st->routers);
+    if (hv->n_routers) {
+        memcpy(st->routers, hv->routers,
+               hv->n_routers * sizeof *st->routers);
+    }
     st->n_routers = hv->n_routers;
     st->computed = true;
     st->stats.n_units = hmap_count(&st->units) + 1;
