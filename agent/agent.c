@@ -11,8 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "compute.h"
+#include "coverage.h"
 #include "daemon.h"
 #include "desired.h"
 #include "dhcp-handler.h"
@@ -63,6 +67,13 @@ struct agent_change {
     uint64_t n_flow_mods;       /* The update's flow_mods (once
                                  * applied). */
 };
+
+COVERAGE_DEFINE(agent_memory_trim);
+
+/* An update that sent at least this many flow_mods, or that came from a
+ * full computation, is followed by returning the heap's free memory to the
+ * system (see agent_trim_memory()). */
+#define AGENT_TRIM_MIN_FLOW_MODS 10000
 
 /* The whole agent.  Owns every module. */
 struct agent {
@@ -390,6 +401,24 @@ agent_format_change(const struct agent_change *change, struct ds *out)
                   change->n_flow_mods);
 }
 
+/* Gives the free memory at the top and inside the heap back to the system,
+ * where the C library can (glibc's malloc_trim()).  A full computation
+ * or a large update frees about as much as it keeps (the old desired state,
+ * the switch's dump, the flows' text), and without this the process would
+ * keep its peak size for good.  Called after the update was acknowledged,
+ * so it costs no latency. */
+static void
+agent_trim_memory(void)
+{
+#ifdef __GLIBC__
+    long long int start = time_msec();
+    malloc_trim(0);
+    COVERAGE_INC(agent_memory_trim);
+    VLOG_DBG("returned free memory to the system in %lld ms",
+             time_msec() - start);
+#endif
+}
+
 /* Completes the change being followed once the bridge acknowledged an
  * update to its desired state (or a later one), and logs its stamps. */
 static void
@@ -414,6 +443,11 @@ agent_check_change_applied(struct agent *agent)
     VLOG_INFO("document #%"PRIu64" applied: %s", agent->last.document,
               ds_cstr(&line));
     ds_destroy(&line);
+
+    if (update.n_flow_mods >= AGENT_TRIM_MIN_FLOW_MODS
+        || compute_last_full(agent->compute)) {
+        agent_trim_memory();
+    }
 }
 
 /* Does the agent's work, in the order of the data flow: database and

@@ -150,6 +150,14 @@ compute_last_usec(const struct compute *c)
     return c->last_usec;
 }
 
+/* Returns true if the last computation computed every unit (the first one,
+ * or one forced by compute_force()). */
+bool
+compute_last_full(const struct compute *c)
+{
+    return c->last_full;
+}
+
 /* Returns the number of the current desired state. */
 uint64_t
 compute_desired_seqno(const struct compute *c)

@@ -30,6 +30,7 @@ bool compute_has_desired(const struct compute *);
 const struct desired_table *compute_desired(const struct compute *);
 uint64_t compute_desired_seqno(const struct compute *);
 long long int compute_last_usec(const struct compute *);
+bool compute_last_full(const struct compute *);
 struct desired_table *compute_changes(struct compute *);
 void compute_format_status(const struct compute *, struct ds *);
 

@@ -368,14 +368,12 @@ ofctrl_snapshot_flows(struct ofctrl *ofctrl, const struct ofp_header *oh)
             }
             break;
         }
-        struct desired_flow *f = xmalloc(sizeof *f);
-        f->table_id = fs.table_id;
-        f->priority = fs.priority;
-        f->cookie = ntohll(fs.cookie);
-        minimatch_init(&f->match, &fs.match);
-        f->ofpacts = xmemdup(fs.ofpacts, fs.ofpacts_len);
-        f->ofpacts_len = fs.ofpacts_len;
-        desired_table_insert_flow(&ofctrl->installed, f);
+        struct minimatch match;
+        minimatch_init(&match, &fs.match);
+        desired_table_insert_flow(&ofctrl->installed, desired_flow_create(
+                                      fs.table_id, fs.priority,
+                                      ntohll(fs.cookie), &match, fs.ofpacts,
+                                      fs.ofpacts_len));
     }
     ofpbuf_uninit(&ofpacts);
 }

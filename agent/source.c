@@ -191,7 +191,10 @@ source_abort_request(struct source *source)
     }
     curl_slist_free_all(source->headers);
     source->headers = NULL;
-    ds_clear(&source->body);
+    /* Freed rather than cleared: a document can be tens of MB, and
+     * keeping the buffer between requests would hold that much for good. */
+    ds_destroy(&source->body);
+    ds_init(&source->body);
     source->body_too_big = false;
 }
 
@@ -203,7 +206,6 @@ source_destroy(struct source *source)
         source_abort_request(source);
         http_client_destroy(source->http);
         cache_writer_destroy(source->cache_writer);
-        ds_destroy(&source->body);
         model_unref(source->model);
         free(source->url);
         free(source->display_url);

@@ -134,12 +134,57 @@ desired_table_init(struct desired_table *t)
     hmap_init(&t->cookies);
 }
 
-/* Frees 'f' and everything it owns.  'f' must already be out of its hmap. */
+/* The match and actions of a flow, shared by the flow and its clones: the
+ * installed mirror and ofctrl's change sets hold clones of the desired
+ * table's flows, and sharing keeps one copy of each match and actions
+ * instead of up to three. */
+struct desired_flow_body {
+    size_t n_flows;             /* The flows whose 'match' and 'ofpacts' are
+                                 * this body's; it is freed, with the match's
+                                 * miniflows, when the last one goes. */
+    uint64_t ofpacts[];         /* The actions, aligned as ofpacts must be. */
+};
+
+/* Returns the body that 'f''s match and actions belong to. */
+static struct desired_flow_body *
+desired_flow_body(const struct desired_flow *f)
+{
+    return CONTAINER_OF(f->ofpacts, struct desired_flow_body, ofpacts);
+}
+
+/* Returns a new flow of 'table_id' and 'priority' with 'cookie', which
+ * takes 'match' over (the caller must not destroy it) and a copy of the
+ * 'ofpacts_len' bytes of 'ofpacts', owned by the caller. */
+struct desired_flow *
+desired_flow_create(uint8_t table_id, uint16_t priority, uint64_t cookie,
+                    struct minimatch *match, const struct ofpact *ofpacts,
+                    size_t ofpacts_len)
+{
+    struct desired_flow_body *body = xmalloc(sizeof *body + ofpacts_len);
+    body->n_flows = 1;
+    memcpy(body->ofpacts, ofpacts, ofpacts_len);
+
+    struct desired_flow *f = xmalloc(sizeof *f);
+    f->table_id = table_id;
+    f->priority = priority;
+    f->cookie = cookie;
+    f->match = *match;
+    f->ofpacts = (struct ofpact *) body->ofpacts;
+    f->ofpacts_len = ofpacts_len;
+    f->n_refs = 1;
+    return f;
+}
+
+/* Frees 'f', and its match and actions if no clone shares them.  'f' must
+ * already be out of its hmap. */
 void
 desired_flow_destroy(struct desired_flow *f)
 {
-    minimatch_destroy(&f->match);
-    free(f->ofpacts);
+    struct desired_flow_body *body = desired_flow_body(f);
+    if (!--body->n_flows) {
+        minimatch_destroy(&f->match);
+        free(body);
+    }
     free(f);
 }
 
@@ -343,14 +388,10 @@ desired_table_add_flow(struct desired_table *t, uint8_t table_id,
         return msg;
     }
 
-    struct desired_flow *f = xmalloc(sizeof *f);
-    f->table_id = table_id;
-    f->priority = priority;
-    f->cookie = cookie;
-    f->match = fm.match;        /* Takes ownership. */
-    f->ofpacts = fm.ofpacts;    /* Takes ownership. */
-    f->ofpacts_len = fm.ofpacts_len;
-    f->n_refs = 1;
+    struct desired_flow *f = desired_flow_create(table_id, priority, cookie,
+                                                 &fm.match, fm.ofpacts,
+                                                 fm.ofpacts_len);
+    free(fm.ofpacts);
     return desired_table_insert_new(t, f, flowp);
 }
 
@@ -395,14 +436,10 @@ desired_table_add_flow_ofpacts(struct desired_table *t, uint8_t table_id,
     if (flowp) {
         *flowp = NULL;
     }
-    struct desired_flow *f = xmalloc(sizeof *f);
-    f->table_id = table_id;
-    f->priority = priority;
-    f->cookie = cookie;
-    minimatch_clone(&f->match, match);
-    f->ofpacts = xmemdup(ofpacts, ofpacts_len);
-    f->ofpacts_len = ofpacts_len;
-    f->n_refs = 1;
+    struct minimatch copy;
+    minimatch_clone(&copy, match);
+    struct desired_flow *f = desired_flow_create(table_id, priority, cookie,
+                                                 &copy, ofpacts, ofpacts_len);
     return desired_table_insert_new(t, f, flowp);
 }
 
@@ -832,19 +869,14 @@ desired_table_format(const struct desired_table *t, struct ds *s)
     free(ids);
 }
 
-/* Returns a deep copy of 'f', owned by the caller. */
+/* Returns a copy of 'f', owned by the caller, that shares 'f''s match and
+ * actions (which stay until both are destroyed). */
 struct desired_flow *
 desired_flow_clone(const struct desired_flow *f)
 {
-    struct desired_flow *clone = xmalloc(sizeof *clone);
-
-    clone->table_id = f->table_id;
-    clone->priority = f->priority;
-    clone->cookie = f->cookie;
-    minimatch_clone(&clone->match, &f->match);
-    clone->ofpacts = xmemdup(f->ofpacts, f->ofpacts_len);
-    clone->ofpacts_len = f->ofpacts_len;
+    struct desired_flow *clone = xmemdup(f, sizeof *f);
     clone->n_refs = 1;
+    desired_flow_body(f)->n_flows++;
     return clone;
 }
 

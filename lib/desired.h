@@ -79,15 +79,19 @@ struct desired_flow {
                                  * table_id, priority and match. */
     uint8_t table_id;
     uint16_t priority;
-    uint64_t cookie;
-    struct minimatch match;     /* Owned. */
-    struct ofpact *ofpacts;     /* Owned. */
-    size_t ofpacts_len;
     unsigned int n_refs;        /* In a desired table: how many times the
                                  * pipeline added this flow (identical flows
                                  * from several objects); it leaves the table
                                  * with the last desired_table_unref_flow().
-                                 * Unused in the installed mirror. */
+                                 * Unused in the installed mirror.  (Here,
+                                 * before 'cookie', so that the struct has no
+                                 * padding.) */
+    uint64_t cookie;
+    struct minimatch match;     /* Read-only, shared with the flow's
+                                 * clones (desired_flow_clone()): freed with
+                                 * the last of them. */
+    struct ofpact *ofpacts;     /* Read-only, shared like 'match'. */
+    size_t ofpacts_len;
 };
 
 /* One group (select over VR tunnels, or a subnet's flood group). */
@@ -220,6 +224,11 @@ void desired_table_format(const struct desired_table *, struct ds *);
 
 /* Editing a table entry by entry: ofctrl keeps its mirror of the switch
  * with these. */
+struct desired_flow *desired_flow_create(uint8_t table_id,
+                                         uint16_t priority, uint64_t cookie,
+                                         struct minimatch *,
+                                         const struct ofpact *,
+                                         size_t ofpacts_len);
 struct desired_flow *desired_flow_clone(const struct desired_flow *);
 void desired_flow_destroy(struct desired_flow *);
 void desired_table_insert_flow(struct desired_table *, struct desired_flow *);

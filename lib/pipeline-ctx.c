@@ -67,6 +67,20 @@ pipeline_log_destroy(struct pipeline_log *log)
     pipeline_log_init(log);
 }
 
+/* Gives back the room that 'log' has beyond its entries: a unit's log
+ * stays as it is until the unit is computed again, and the doubling that
+ * grew it would otherwise leave up to half of it unused for good. */
+void
+pipeline_log_shrink(struct pipeline_log *log)
+{
+    if (!log->n) {
+        pipeline_log_destroy(log);
+    } else if (log->allocated > log->n) {
+        log->entries = xrealloc(log->entries, log->n * sizeof *log->entries);
+        log->allocated = log->n;
+    }
+}
+
 /* Appends a new zeroed entry of 'type' to 'log' and returns it. */
 static struct pipeline_log_entry *
 pipeline_log_append(struct pipeline_log *log, int type)
@@ -341,7 +355,7 @@ struct pipeline_conj_action {
     uint32_t id;                /* The conjunction's id. */
     unsigned int clause;        /* This flow's dimension, 1-based. */
     unsigned int n_clauses;     /* The conjunction's number of dimensions. */
-    size_t owner;               /* Index in its flow's 'owners' of the
+    unsigned int owner;         /* Index in its flow's 'owners' of the
                                  * object that added it. */
     const void *unit;           /* The unit that added it (ctx->unit). */
 };
@@ -349,8 +363,51 @@ struct pipeline_conj_action {
 /* One object that contributed to a collected conjunction flow. */
 struct pipeline_conj_owner {
     enum desired_owner_kind kind;
-    char *id;                   /* Owned. */
+    const char *id;             /* A reference to its collection's copy
+                                 * (pipeline_conj_owner_id_ref()). */
 };
+
+/* One owner id of a collection, with how many owners of its flows name it
+ * (struct pipeline_conj_flows 'owner_ids'). */
+struct pipeline_conj_owner_id {
+    struct hmap_node node;      /* In 'owner_ids', by hash_string(id, 0). */
+    unsigned int n_refs;        /* Owners naming it; freed with the last. */
+    char id[];                  /* The id, null-terminated. */
+};
+
+/* Returns the copy of 'id' in 'conj', counted once more; the caller gives
+ * it back with pipeline_conj_owner_id_unref(). */
+static const char *
+pipeline_conj_owner_id_ref(struct pipeline_conj_flows *conj, const char *id)
+{
+    uint32_t hash = hash_string(id, 0);
+    struct pipeline_conj_owner_id *entry;
+    HMAP_FOR_EACH_WITH_HASH (entry, node, hash, &conj->owner_ids) {
+        if (!strcmp(entry->id, id)) {
+            entry->n_refs++;
+            return entry->id;
+        }
+    }
+    size_t length = strlen(id);
+    entry = xmalloc(sizeof *entry + length + 1);
+    entry->n_refs = 1;
+    memcpy(entry->id, id, length + 1);
+    hmap_insert(&conj->owner_ids, &entry->node, hash);
+    return entry->id;
+}
+
+/* Gives back one reference to 'id', a copy in 'conj'. */
+static void
+pipeline_conj_owner_id_unref(struct pipeline_conj_flows *conj,
+                             const char *id)
+{
+    struct pipeline_conj_owner_id *entry = CONTAINER_OF(
+        id, struct pipeline_conj_owner_id, id);
+    if (!--entry->n_refs) {
+        hmap_remove(&conj->owner_ids, &entry->node);
+        free(entry);
+    }
+}
 
 /* One flow whose actions are conjunction() actions, collected from every
  * unit, with the flows it last put into the desired table. */
@@ -398,6 +455,25 @@ pipeline_conj_init(struct pipeline_conj_flows *conj,
     conj->n_priorities = n_priorities;
     conj->dirty = NULL;
     conj->n_dirty = conj->allocated_dirty = 0;
+    hmap_init(&conj->owner_ids);
+}
+
+/* Gives back the room that 'flow''s arrays have beyond their elements
+ * (see pipeline_log_shrink()): most clause flows keep their actions from
+ * one flush to the next. */
+static void
+pipeline_conj_flow_shrink(struct pipeline_conj_flow *flow)
+{
+    if (flow->allocated_actions > flow->n_actions) {
+        flow->actions = xrealloc(flow->actions,
+                                 flow->n_actions * sizeof *flow->actions);
+        flow->allocated_actions = flow->n_actions;
+    }
+    if (flow->allocated_owners > flow->n_owners) {
+        flow->owners = xrealloc(flow->owners,
+                                flow->n_owners * sizeof *flow->owners);
+        flow->allocated_owners = flow->n_owners;
+    }
 }
 
 /* Frees 'flow' and what it owns; its emitted flows must be undone. */
@@ -405,7 +481,7 @@ static void
 pipeline_conj_flow_destroy(struct pipeline_conj_flow *flow)
 {
     for (size_t i = 0; i < flow->n_owners; i++) {
-        free(flow->owners[i].id);
+        pipeline_conj_owner_id_unref(flow->collection, flow->owners[i].id);
     }
     free(flow->owners);
     free(flow->match);
@@ -431,6 +507,8 @@ pipeline_conj_destroy(struct pipeline_conj_flows *conj)
     hmap_destroy(&conj->flows);
     sset_destroy(&conj->tiered_families);
     free(conj->dirty);
+    ovs_assert(hmap_is_empty(&conj->owner_ids));
+    hmap_destroy(&conj->owner_ids);
 }
 
 /* Marks 'flow' of 'conj' as changed since the last flush. */
@@ -507,7 +585,7 @@ pipeline_conj_add(struct pipeline_ctx *ctx, struct pipeline_conj_flows *conj,
                                       sizeof *flow->owners);
         }
         flow->owners[flow->n_owners++] = (struct pipeline_conj_owner) {
-            .kind = kind, .id = xstrdup(owner_id),
+            .kind = kind, .id = pipeline_conj_owner_id_ref(conj, owner_id),
         };
     }
 
@@ -548,7 +626,8 @@ pipeline_conj_remove_unit(struct pipeline_conj_flow *flow, const void *unit)
                 renumber[i] = n_owners;
                 flow->owners[n_owners++] = flow->owners[i];
             } else {
-                free(flow->owners[i].id);
+                pipeline_conj_owner_id_unref(flow->collection,
+                                             flow->owners[i].id);
             }
         }
         flow->n_owners = n_owners;
@@ -933,6 +1012,7 @@ pipeline_conj_flush(struct pipeline_ctx *ctx,
         }
         qsort(flow->actions, flow->n_actions, sizeof *flow->actions,
               pipeline_conj_action_cmp);
+        pipeline_conj_flow_shrink(flow);
         flows[n_flows++] = flow;
     }
     conj->n_dirty = 0;

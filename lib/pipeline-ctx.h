@@ -49,6 +49,7 @@ struct pipeline_log {
 
 void pipeline_log_init(struct pipeline_log *);
 void pipeline_log_destroy(struct pipeline_log *);
+void pipeline_log_shrink(struct pipeline_log *);
 void pipeline_log_undo(struct pipeline_log *, const void *unit,
                        struct desired_table *);
 
@@ -175,6 +176,11 @@ struct pipeline_conj_flows {
                                          * flush, each once. */
     size_t n_dirty;
     size_t allocated_dirty;
+    struct hmap owner_ids;      /* Contains the (private) struct
+                                 * pipeline_conj_owner_id: one counted copy
+                                 * of each owner id that its flows name, as
+                                 * thousands of clause flows name the same
+                                 * ports and rules. */
 };
 
 void pipeline_conj_init(struct pipeline_conj_flows *,

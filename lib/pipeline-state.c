@@ -1051,6 +1051,7 @@ pipeline_state_compute_unit(struct pipeline_state *st,
     pipeline_compute_unit(in, unit->hvs, unit->ports, unit->n_ports,
                           &st->table, &unit->log, unit, &st->sg,
                           &unit->warnings);
+    pipeline_log_shrink(&unit->log);
     unit->dirty = false;
     st->stats.n_computed++;
 }
