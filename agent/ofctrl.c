@@ -57,6 +57,10 @@ COVERAGE_DEFINE(ofctrl_packet_in);
 #define OFCTRL_BUNDLE_TIMEOUT_MS 8000
 #define OFCTRL_BUNDLE_MS_PER_10K 1000
 
+/* While a bundle is encoded, what is queued is written to the switch every
+ * this many messages (see ofctrl_bundle_add()). */
+#define OFCTRL_BUNDLE_FLUSH_EVERY 256
+
 /* Largest OpenFlow message the agent sends: the encoder wraps lengths above
  * 65535 silently, so anything bigger is refused before it is sent. */
 #define OFCTRL_MAX_MSG UINT16_MAX
@@ -132,6 +136,7 @@ struct ofctrl {
                                  * desired state's tracker names. */
     uint64_t bundle_seqno;      /* Desired seqno the bundle brings. */
     uint64_t bundle_flow_mods;  /* flow_mods inside it. */
+    size_t bundle_msgs;         /* Messages queued for it so far. */
     long long int commit_sent;  /* time_usec() its commit was written. */
     ovs_be32 ack_xid;           /* Xid of the barrier sent right after the
                                  * commit: its reply acknowledges the
@@ -150,6 +155,8 @@ struct ofctrl {
     long long int sync_started; /* When the current sync began. */
     long long int last_sync_ms; /* Duration of the last completed sync. */
     long long int last_sync_at; /* time_msec() it completed, or 0. */
+    long long int last_sync_wall;       /* time_wall_msec() it completed,
+                                         * for "status". */
     char *last_error;           /* Owned: last bundle error, or NULL. */
     struct ofctrl_update last_update;   /* The last update acknowledged;
                                          * number 0 before the first. */
@@ -529,6 +536,14 @@ ofctrl_bundle_add(struct ofctrl *ofctrl, struct ofpbuf *msg)
         return;
     }
     ofctrl_send(ofctrl, add);
+
+    /* rconn_send() writes only while nothing is queued: once the socket is
+     * full, nothing more would reach the switch until the whole bundle is
+     * encoded.  Writing what fits every few messages lets the switch work
+     * on the bundle while the rest is encoded. */
+    if (!(++ofctrl->bundle_msgs % OFCTRL_BUNDLE_FLUSH_EVERY)) {
+        rconn_run(ofctrl->rconn);
+    }
 }
 
 /* Encodes flow 'f' as a flow_mod with 'command'. */
@@ -623,6 +638,7 @@ ofctrl_send_bundle(struct ofctrl *ofctrl)
 
     ofctrl->bundle_id++;
     ofctrl->bundle_flow_mods = 0;
+    ofctrl->bundle_msgs = 0;
     free(ofctrl->bundle_error);
     ofctrl->bundle_error = NULL;
     ofctrl->bundle_started = time_msec();
@@ -775,6 +791,7 @@ ofctrl_handle_bundle_reply(struct ofctrl *ofctrl,
         ofctrl->mirror_tracks_desired = !ofctrl->inject_bad_flow;
         ofctrl->installed_once = true;
         ofctrl->last_sync_at = time_msec();
+        ofctrl->last_sync_wall = time_wall_msec();
         ofctrl->last_sync_ms = ofctrl->last_sync_at - ofctrl->sync_started;
         ofctrl->state = OFCTRL_STEADY;
         ofctrl->acking = (struct ofctrl_update) {
@@ -1103,6 +1120,7 @@ ofctrl_put(struct ofctrl *ofctrl, const struct desired_table *desired,
         ofctrl->mirror_tracks_desired = !ofctrl->inject_bad_flow;
         ofctrl->installed_once = true;
         ofctrl->last_sync_at = now;
+        ofctrl->last_sync_wall = time_wall_msec();
         ofctrl->last_sync_ms = now - ofctrl->sync_started;
         long long int in_sync = time_usec();
         ofctrl->last_update = (struct ofctrl_update) {
@@ -1333,9 +1351,11 @@ ofctrl_format_status(const struct ofctrl *ofctrl, struct ds *out)
                   "\n", ofctrl->n_bundles_committed,
                   ofctrl->n_bundles_discarded);
     if (ofctrl->last_sync_at) {
-        ds_put_format(out, "last bridge sync: took %lld ms, %lld s ago\n",
+        ds_put_format(out, "last bridge sync: took %lld ms, %lld s ago, at ",
                       ofctrl->last_sync_ms,
                       (time_msec() - ofctrl->last_sync_at) / 1000);
+        ds_put_strftime_msec(out, "%Y-%m-%d %H:%M:%S.### UTC\n",
+                             ofctrl->last_sync_wall, true);
     } else {
         ds_put_cstr(out, "last bridge sync: never\n");
     }
