@@ -32,7 +32,8 @@
  * unit's log costs about two entries per flow). */
 struct pipeline_log_entry {
     enum {
-        PIPELINE_LOG_FLOW,      /* A reference to 'flow'. */
+        PIPELINE_LOG_FLOW,      /* A reference to 'flow', and if 'owner'
+                                 * is nonnull, 'flow' recorded for it. */
         PIPELINE_LOG_OWNER,     /* 'flow' recorded for 'owner'. */
         PIPELINE_LOG_GROUP,     /* A reference to group 'id'. */
         PIPELINE_LOG_METER,     /* A reference to meter 'id'. */
@@ -45,9 +46,9 @@ struct pipeline_log_entry {
                                                  * pipeline_conj_flows. */
         uint32_t id;                            /* GROUP, METER. */
     };
-    const struct desired_owner *owner;  /* OWNER: in the table's owner
-                                         * index, which keeps it while
-                                         * it owns 'flow'. */
+    const struct desired_owner *owner;  /* FLOW, OWNER: in the table's
+                                         * owner index, which keeps it
+                                         * while it owns 'flow'. */
 };
 
 /* Initializes 'log' as empty. */
@@ -123,6 +124,9 @@ pipeline_log_undo(struct pipeline_log *log, const void *unit,
         struct pipeline_log_entry *e = &log->entries[i - 1];
         switch (e->type) {
         case PIPELINE_LOG_FLOW:
+            if (e->owner) {
+                desired_table_remove_owner(table, e->flow, e->owner);
+            }
             desired_table_unref_flow(table, e->flow);
             break;
         case PIPELINE_LOG_OWNER:
@@ -164,8 +168,14 @@ pipeline_record_flow(struct pipeline_ctx *ctx, char *error,
         pipeline_warn(ctx, "flow not added: %s", error);
         free(error);
     } else {
-        pipeline_log_append(ctx->log, PIPELINE_LOG_FLOW)->flow = flow;
-        pipeline_add_owner(ctx, flow, kind, owner_id);
+        /* One entry for the flow and its first owner: a flow of the table
+         * costs one log entry, not two. */
+        const struct desired_owner *owner = desired_table_add_owner(
+            ctx->table, flow, kind, owner_id);
+        struct pipeline_log_entry *e = pipeline_log_append(
+            ctx->log, PIPELINE_LOG_FLOW);
+        e->flow = flow;
+        e->owner = owner;
     }
 }
 
