@@ -207,6 +207,13 @@ size_failed() {
     { cat "$table"; echo; } >>"$tables"
 }
 
+# Succeeds if bridge br0 has the table 45 flow of MAC $1 (a port's L2
+# flow), as seen by ovs-ofctl.
+port_flows_present() {
+    ovs-ofctl -O OpenFlow13 --no-stats dump-flows br0 "table=45,dl_dst=$1" \
+        | grep -q cookie
+}
+
 # Replaces the agent's document with $1 atomically.
 put_document() {
     cp "$1" "$SANDBOX/subnets.json.tmp"
@@ -458,26 +465,39 @@ for p in json.load(open(sys.argv[1]))["Result"]["subnets"][0]["ports"]:
         ovs-vsctl set Open_vSwitch . \
             external_ids:jstack-poll-interval=$interval
     fi
-    wait_settled >/dev/null
-    start=$(now_ms)
-    put_document "${doc%.json}-added.json"
-    until ovs-ofctl -O OpenFlow13 --no-stats dump-flows br0 \
-          "table=45,dl_dst=$mac" | grep -q cookie; do
-        :
+    # Three changes, each once the last has settled: the port added (the
+    # first change after the cold start, whose memory the agent returned to
+    # the system after its full computation), removed, and added again.
+    seen=()
+    for step in added removed added; do
+        wait_settled >/dev/null
+        start=$(now_ms)
+        put_document "${doc%.json}-$step.json"
+        if [ "$step" = added ]; then
+            until port_flows_present "$mac"; do :; done
+        else
+            while port_flows_present "$mac"; do :; done
+        fi
+        seen+=($(( $(now_ms) - start )))
     done
-    seen_ms=$(( $(now_ms) - start ))
     sandbox_stop
     table=$work/table-latency.md
     {
-        echo "### A port added at $latency_ports ports, poll interval" \
-             "$interval ms (the issue's: 20 ms)"
+        echo "### A port added and removed at $latency_ports ports, poll" \
+             "interval $interval ms (the issue's: 20 ms)"
         echo
         echo "| measure | target | measured | result |"
         echo "|---|---|---|---|"
     } >"$table"
     target=150
-    row "document file changed to the port's flows on the bridge" \
-        "< $target ms" "$seen_ms ms" "$(verdict_at_most "$seen_ms" "$target")"
+    what="document file changed to the port's flows on the bridge"
+    row "$what (the first change after the cold start)" "< $target ms" \
+        "${seen[0]} ms" "$(verdict_at_most "${seen[0]}" "$target")"
+    row "document file changed to the port's flows gone from the bridge" \
+        "< $target ms" "${seen[1]} ms" \
+        "$(verdict_at_most "${seen[1]}" "$target")"
+    row "$what again" "< $target ms" "${seen[2]} ms" \
+        "$(verdict_at_most "${seen[2]}" "$target")"
     cat "$table"
     { cat "$table"; echo; } >>"$tables"
 fi

@@ -183,6 +183,43 @@ START_TEST(test_merge_and_conflict)
 }
 END_TEST
 
+/* A clone shares its flow's match and actions (the installed mirror and
+ * ofctrl's change sets hold clones), and either may be destroyed first:
+ * the sanitizer build would see a use after free or a leak. */
+START_TEST(test_clone_shares_match_and_actions)
+{
+    struct desired_table t;
+    desired_table_init(&t);
+    add_ok(&t, 45, 100, 7, "metadata=1,dl_dst=fa:16:3e:00:00:01",
+           "set_field:0x3->reg7,goto_table:50");
+    struct desired_flow *f = CONTAINER_OF(hmap_first(&t.flows),
+                                          struct desired_flow, node);
+
+    struct desired_flow *a = desired_flow_clone(f);
+    struct desired_flow *b = desired_flow_clone(a);
+    ck_assert_ptr_eq(a->ofpacts, f->ofpacts);
+    ck_assert_ptr_eq(b->match.flow, f->match.flow);
+    ck_assert_uint_eq(b->cookie, 7);
+    ck_assert(desired_flow_actions_equal(b, f));
+
+    /* The table's flow goes first; its clones keep what they share. */
+    desired_table_destroy(&t);
+    struct desired_table mirror;
+    desired_table_init(&mirror);
+    desired_table_insert_flow(&mirror, a);
+    ck_assert_ptr_eq(desired_table_find_flow(&mirror, 45, 100, &b->match),
+                     a);
+    struct ds s = DS_EMPTY_INITIALIZER;
+    desired_flow_format(b, &s);
+    ck_assert_msg(strstr(ds_cstr(&s), "dl_dst=fa:16:3e:00:00:01 "
+                         "actions=set_field:0x3->reg7,goto_table:50"),
+                  "%s", ds_cstr(&s));
+    ds_destroy(&s);
+    desired_flow_destroy(b);
+    desired_table_destroy(&mirror);
+}
+END_TEST
+
 START_TEST(test_parse_errors)
 {
     struct desired_table t;
@@ -273,6 +310,7 @@ test_desired_suite(void)
     tcase_add_test(tc, test_owner_index);
     tcase_add_test(tc, test_flow_format_matches_dump_flows);
     tcase_add_test(tc, test_merge_and_conflict);
+    tcase_add_test(tc, test_clone_shares_match_and_actions);
     tcase_add_test(tc, test_parse_errors);
     tcase_add_test(tc, test_groups_and_meters_canonical);
     suite_add_tcase(s, tc);
