@@ -29,7 +29,7 @@
 #include "util.h"
 
 /* One addition to a desired table, in a struct pipeline_log (24 bytes: a
- * unit's log costs about two entries per flow). */
+ * unit's log costs about one entry per flow). */
 struct pipeline_log_entry {
     enum {
         PIPELINE_LOG_FLOW,      /* A reference to 'flow', and if 'owner'
