@@ -406,7 +406,8 @@ agent_format_change(const struct agent_change *change, struct ds *out)
  * or a large update frees about as much as it keeps (the old desired state,
  * the switch's dump, the flows' text), and without this the process would
  * keep its peak size for good.  Called after the update was acknowledged,
- * so it costs no latency. */
+ * so that update does not wait for it; the next change pays instead, as it
+ * faults back in the memory it needs (docs/decisions.md). */
 static void
 agent_trim_memory(void)
 {

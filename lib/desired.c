@@ -162,7 +162,7 @@ desired_flow_create(uint8_t table_id, uint16_t priority, uint64_t cookie,
 {
     struct desired_flow_body *body = xmalloc(sizeof *body + ofpacts_len);
     body->n_flows = 1;
-    memcpy(body->ofpacts, ofpacts, ofpacts_len);
+    nullable_memcpy(body->ofpacts, ofpacts, ofpacts_len);
 
     struct desired_flow *f = xmalloc(sizeof *f);
     f->table_id = table_id;
