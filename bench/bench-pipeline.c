@@ -7,14 +7,16 @@
 /* bench-pipeline: how long the agent takes to go from the controller's
  * document to the desired flows of one host, and how much memory it needs.
  *
- *   bench-pipeline DOCUMENT LOCAL_IP
+ *   bench-pipeline DOCUMENT LOCAL_IP [DUMP]
  *
  * Reads DOCUMENT (written by tests/perf/topology.py), then times, for the
  * host whose tunnel IP is LOCAL_IP: parsing the document (model_parse),
  * building the host view and pipeline_compute(), and prints one line of
  * figures including the peak RSS of the process.  It fails if the
  * document has errors or the pipeline warns, so that every benchmark
- * measures the whole pipeline. */
+ * measures the whole pipeline.  With DUMP, it also writes the desired
+ * table there as desired_table_format() prints it, so that the tables two
+ * builds compute can be compared. */
 
 #include <config.h>
 
@@ -67,6 +69,20 @@ read_document(const char *path)
     return ds_steal_cstr(&doc);
 }
 
+/* Writes 't' to the file 'path' as desired_table_format() prints it, or
+ * exits. */
+static void
+write_table(const struct desired_table *t, const char *path)
+{
+    struct ds text = DS_EMPTY_INITIALIZER;
+    desired_table_format(t, &text);
+    FILE *file = fopen(path, "w");
+    if (!file || fputs(ds_cstr(&text), file) == EOF || fclose(file)) {
+        ovs_fatal(errno, "%s: write failed", path);
+    }
+    ds_destroy(&text);
+}
+
 /* Returns the number of VM ports of 'model'. */
 static size_t
 count_vm_ports(const struct model *model)
@@ -82,8 +98,8 @@ int
 main(int argc, char *argv[])
 {
     set_program_name(argv[0]);
-    if (argc != 3) {
-        ovs_fatal(0, "usage: %s DOCUMENT LOCAL_IP", argv[0]);
+    if (argc != 3 && argc != 4) {
+        ovs_fatal(0, "usage: %s DOCUMENT LOCAL_IP [DUMP]", argv[0]);
     }
     ovs_be32 local_ip;
     if (!ip_parse(argv[2], &local_ip)) {
@@ -146,6 +162,9 @@ main(int argc, char *argv[])
         fprintf(stderr, "warning: %s\n", warnings.names[i]);
     }
     int status = warnings.n ? EXIT_FAILURE : EXIT_SUCCESS;
+    if (argc == 4) {
+        write_table(&table, argv[3]);
+    }
 
     svec_destroy(&warnings);
     svec_destroy(&errors);

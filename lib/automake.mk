@@ -11,6 +11,8 @@ lib_libjstack_a_SOURCES = \
 	lib/pipeline-state.h \
 	lib/pipeline-ctx.c \
 	lib/pipeline-ctx.h \
+	lib/pipeline-flow.c \
+	lib/pipeline-flow.h \
 	lib/pipeline-stages.h \
 	lib/pipeline-arp.c \
 	lib/pipeline-classify.c \

@@ -15,6 +15,8 @@
 #include "byte-order.h"
 #include "hash.h"
 #include "openvswitch/dynamic-string.h"
+#include "openvswitch/ofp-actions.h"
+#include "openvswitch/ofp-errors.h"
 #include "openvswitch/ofp-flow.h"
 #include "openvswitch/ofp-group.h"
 #include "openvswitch/ofp-meter.h"
@@ -395,40 +397,30 @@ desired_table_add_flow(struct desired_table *t, uint8_t table_id,
     return desired_table_insert_new(t, f, flowp);
 }
 
-/* Parses 'match' (as "ovs-ofctl add-flow" takes it, without table and
- * priority) into 'minimatch', which the caller must destroy.  Returns NULL,
- * or an error message that the caller must free (then 'minimatch' is
- * unset). */
-char *
-desired_parse_match(const char *match, struct minimatch *minimatch)
+/* Makes 'match' match only Ethernet packets if it matches any field of a
+ * packet's headers (all of struct flow from dl_dst on), as OVS's parser
+ * does (match_add_ethernet_prereq()). */
+static void
+desired_match_add_packet_type(struct match *match)
 {
-    char *text = xasprintf("%s actions=drop", match);
-    struct ofputil_flow_mod fm;
-    enum ofputil_protocol usable;
-    char *error = parse_ofp_str(&fm, OFPFC_ADD, text, NULL, NULL, &usable);
-    if (error) {
-        char *msg = xasprintf("%s: %s", match, error);
-        free(error);
-        free(text);
-        return msg;
+    size_t ofs = offsetof(struct flow, dl_dst);
+    if (!is_all_zeros((const uint8_t *) &match->wc.masks + ofs,
+                      sizeof match->wc.masks - ofs)) {
+        match_set_default_packet_type(match);
     }
-    free(text);
-    free(fm.ofpacts);
-    if (!(usable & OFPUTIL_P_OF13_OXM)) {
-        minimatch_destroy(&fm.match);
-        return xasprintf("%s: not expressible in OpenFlow 1.3", match);
-    }
-    *minimatch = fm.match;
-    return NULL;
 }
 
-/* Adds to 't' the flow of 'table_id' and 'priority' with a copy of 'match'
- * and of the 'ofpacts_len' bytes of 'ofpacts', and 'cookie', without
- * going through text: like desired_table_add_flow() otherwise. */
+/* Adds to 't' the flow of 'table_id' and 'priority' with 'match', a copy of
+ * the 'ofpacts_len' bytes of 'ofpacts', and 'cookie', without going
+ * through text: like desired_table_add_flow() otherwise, including the
+ * checks that the actions suit the match and OpenFlow 1.3 and the
+ * packet_type the parser implies (as ovs-ofctl's parser does them).  The
+ * match's fields are the caller's to choose among those that OpenFlow 1.3
+ * carries. */
 char *
 desired_table_add_flow_ofpacts(struct desired_table *t, uint8_t table_id,
                                uint16_t priority, uint64_t cookie,
-                               const struct minimatch *match,
+                               const struct match *match,
                                const struct ofpact *ofpacts,
                                size_t ofpacts_len,
                                const struct desired_flow **flowp)
@@ -436,10 +428,40 @@ desired_table_add_flow_ofpacts(struct desired_table *t, uint8_t table_id,
     if (flowp) {
         *flowp = NULL;
     }
-    struct minimatch copy;
-    minimatch_clone(&copy, match);
+
+    struct match checked = *match;
+    desired_match_add_packet_type(&checked);
+    struct ofpact_check_params cp = {
+        .match = &checked,
+        .max_ports = OFPP_MAX,
+        .table_id = table_id,
+        .n_tables = 255,
+    };
+    enum ofperr err = ofpacts_check(CONST_CAST(struct ofpact *, ofpacts),
+                                    ofpacts_len, &cp);
+    if (err || !(cp.usable_protocols & OFPUTIL_P_OF13_OXM)) {
+        struct desired_flow f = {
+            .table_id = table_id, .priority = priority,
+            .ofpacts = CONST_CAST(struct ofpact *, ofpacts),
+            .ofpacts_len = ofpacts_len,
+        };
+        minimatch_init(&f.match, &checked);
+        struct ds s = DS_EMPTY_INITIALIZER;
+        desired_flow_format(&f, &s);
+        char *msg = (err
+                     ? xasprintf("%s: actions are invalid with this match "
+                                 "(%s)", ds_cstr(&s), ofperr_to_string(err))
+                     : xasprintf("%s: not expressible in OpenFlow 1.3",
+                                 ds_cstr(&s)));
+        ds_destroy(&s);
+        minimatch_destroy(&f.match);
+        return msg;
+    }
+
+    struct minimatch mini;
+    minimatch_init(&mini, &checked);
     struct desired_flow *f = desired_flow_create(table_id, priority, cookie,
-                                                 &copy, ofpacts, ofpacts_len);
+                                                 &mini, ofpacts, ofpacts_len);
     return desired_table_insert_new(t, f, flowp);
 }
 

@@ -181,12 +181,10 @@ char *desired_table_add_flow(struct desired_table *, uint8_t table_id,
 char *desired_table_add_flow_ofpacts(struct desired_table *,
                                      uint8_t table_id, uint16_t priority,
                                      uint64_t cookie,
-                                     const struct minimatch *,
+                                     const struct match *,
                                      const struct ofpact *,
                                      size_t ofpacts_len,
                                      const struct desired_flow **flowp)
-    OVS_WARN_UNUSED_RESULT;
-char *desired_parse_match(const char *match, struct minimatch *)
     OVS_WARN_UNUSED_RESULT;
 const struct desired_owner *desired_table_add_owner(
     struct desired_table *, const struct desired_flow *,

@@ -20,7 +20,6 @@
 #include <inttypes.h>
 
 #include "model.h"
-#include "openvswitch/dynamic-string.h"
 #include "pipeline-ctx.h"
 #include "pipeline-stages.h"
 
@@ -36,14 +35,16 @@ static void
 arp_answer(struct pipeline_ctx *ctx, const struct model_subnet *subnet,
            const struct model_port *port)
 {
-    struct ds actions = DS_EMPTY_INITIALIZER;
-    pipeline_put_arp_reply(&actions, port->mac, port->fixed_ip);
-    pipeline_add_flow(ctx, DESIRED_STAGE_ARP, DESIRED_OWNER_PORT, port->id,
-                      PIPELINE_T_ARP, ARP_PRIO_REPLY,
-                      "arp,metadata=%#"PRIx32",arp_tpa="IP_FMT",arp_op=1 "
-                      "actions=%s", subnet->metadata,
-                      IP_ARGS(port->fixed_ip), ds_cstr(&actions));
-    ds_destroy(&actions);
+    struct pipeline_flow f;
+    pipeline_flow_init(&f, PIPELINE_T_ARP, ARP_PRIO_REPLY);
+    match_set_dl_type(&f.match, htons(ETH_TYPE_ARP));
+    match_set_metadata(&f.match, htonll(subnet->metadata));
+    match_set_nw_dst(&f.match, port->fixed_ip);
+    match_set_nw_proto(&f.match, ARP_OP_REQUEST);
+    pipeline_flow_arp_reply(&f, port->mac, port->fixed_ip);
+    pipeline_add_built_flow(ctx, DESIRED_STAGE_ARP, DESIRED_OWNER_PORT,
+                            port->id, &f);
+    pipeline_flow_uninit(&f);
 }
 
 /* Adds the flows of table 25. */

@@ -30,7 +30,7 @@
 
 #include "host-view.h"
 #include "model.h"
-#include "openvswitch/dynamic-string.h"
+#include "flow.h"
 #include "pipeline-ctx.h"
 #include "pipeline-stages.h"
 
@@ -52,34 +52,33 @@ classify_tunnel(struct pipeline_ctx *ctx, const struct pipeline_subnet *ps,
         return;
     }
 
-    pipeline_add_flow(ctx, DESIRED_STAGE_CLASSIFY, DESIRED_OWNER_SUBNET,
-                      ps->subnet->id,
-                      PIPELINE_T_CLASSIFY, CLASSIFY_PRIO_TUNNEL,
-                      "tun_id=%#"PRIx32",in_port=%"PRIu32" actions="
-                      "write_metadata:%#"PRIx32"/0xffffffff,goto_table:%d",
-                      ps->subnet->vni, ofport, ps->subnet->metadata,
-                      PIPELINE_T_L3);
+    struct pipeline_flow f;
+    pipeline_flow_init(&f, PIPELINE_T_CLASSIFY, CLASSIFY_PRIO_TUNNEL);
+    match_set_tun_id(&f.match, htonll(ps->subnet->vni));
+    match_set_in_port(&f.match, u16_to_ofp(ofport));
+    pipeline_flow_write_metadata(&f, ps->subnet->metadata);
+    pipeline_flow_goto(&f, PIPELINE_T_L3);
+    pipeline_add_built_flow(ctx, DESIRED_STAGE_CLASSIFY, DESIRED_OWNER_SUBNET,
+                            ps->subnet->id, &f);
+    pipeline_flow_uninit(&f);
 }
 
 /* Adds the flow for packets that local VM port 'pp' sends. */
 static void
 classify_port(struct pipeline_ctx *ctx, const struct pipeline_port *pp)
 {
-    struct ds actions = DS_EMPTY_INITIALIZER;
+    struct pipeline_flow f;
+    pipeline_flow_init(&f, PIPELINE_T_CLASSIFY, CLASSIFY_PRIO_PORT);
+    match_set_in_port(&f.match, u16_to_ofp(pp->ofport));
     if (pp->meter_id) {
-        ds_put_format(&actions, "meter:%"PRIu32",", pp->meter_id);
+        pipeline_flow_meter(&f, pp->meter_id);
     }
-    ds_put_format(&actions, "set_field:%#"PRIx32"->reg6,", pp->ofport);
-    ds_put_format(&actions, "write_metadata:%#"PRIx32"/0xffffffff,"
-                  "goto_table:%d", pp->subnet->subnet->metadata,
-                  PIPELINE_T_PORT_SECURITY);
-
-    pipeline_add_flow(ctx, DESIRED_STAGE_CLASSIFY, DESIRED_OWNER_PORT,
-                      pp->port->id,
-                      PIPELINE_T_CLASSIFY, CLASSIFY_PRIO_PORT,
-                      "in_port=%"PRIu32" actions=%s",
-                      pp->ofport, ds_cstr(&actions));
-    ds_destroy(&actions);
+    pipeline_flow_set_u32(&f, MFF_REG6, pp->ofport);
+    pipeline_flow_write_metadata(&f, pp->subnet->subnet->metadata);
+    pipeline_flow_goto(&f, PIPELINE_T_PORT_SECURITY);
+    pipeline_add_built_flow(ctx, DESIRED_STAGE_CLASSIFY, DESIRED_OWNER_PORT,
+                            pp->port->id, &f);
+    pipeline_flow_uninit(&f);
 }
 
 /* Adds the flows of table 0. */

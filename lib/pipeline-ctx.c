@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "desired.h"
+#include "flow.h"
 #include "hash.h"
 #include "host-view.h"
 #include "model.h"
@@ -184,7 +185,12 @@ pipeline_record_flow(struct pipeline_ctx *ctx, char *error,
  * text that 'format' produces is "<match> actions=<actions>" (the match may
  * be empty).  Returns the table's flow, for pipeline_add_owner().  A flow
  * the table rejects becomes a warning, and NULL: it means conflicting model
- * data. */
+ * data.
+ *
+ * Parsing the text costs about 5 us a flow: this is for the host's own
+ * flows and the few of each provider network (whose VLAN actions are
+ * easiest to read as text), not for flows repeated per port or rule
+ * (pipeline_add_built_flow()). */
 const struct desired_flow *
 pipeline_add_flow(struct pipeline_ctx *ctx, enum desired_stage stage,
                   enum desired_owner_kind kind, const char *owner_id,
@@ -215,29 +221,18 @@ pipeline_add_flow(struct pipeline_ctx *ctx, enum desired_stage stage,
     return flow;
 }
 
-/* Adds to the context's table, like pipeline_add_flow(), the flow of
- * 'table_id' at 'priority' whose match is 'match' ('match_text' parsed, or
- * NULL with the reason in 'match_error') and whose actions are the
- * 'ofpacts_len' bytes of 'ofpacts': built as OVS's structures, not as text
- * to parse. */
+/* Adds to the context's table, like pipeline_add_flow(), the flow that
+ * 'stage' built in 'built' for the object of 'kind' named 'owner_id'. */
 const struct desired_flow *
-pipeline_add_flow_ofpacts(struct pipeline_ctx *ctx, enum desired_stage stage,
-                          enum desired_owner_kind kind, const char *owner_id,
-                          uint8_t table_id, uint16_t priority,
-                          const char *match_text,
-                          const struct minimatch *match,
-                          const char *match_error,
-                          const struct ofpact *ofpacts, size_t ofpacts_len)
+pipeline_add_built_flow(struct pipeline_ctx *ctx, enum desired_stage stage,
+                        enum desired_owner_kind kind, const char *owner_id,
+                        const struct pipeline_flow *built)
 {
-    const struct desired_flow *flow = NULL;
-    char *error = (match
-                   ? desired_table_add_flow_ofpacts(
-                       ctx->table, table_id, priority,
-                       desired_cookie(stage, kind, owner_id), match,
-                       ofpacts, ofpacts_len, &flow)
-                   : xasprintf("table=%"PRIu8",priority=%"PRIu16",%s: %s",
-                               table_id, priority, match_text,
-                               match_error));
+    const struct desired_flow *flow;
+    char *error = desired_table_add_flow_ofpacts(
+        ctx->table, built->table_id, built->priority,
+        desired_cookie(stage, kind, owner_id), &built->match,
+        built->ofpacts.data, built->ofpacts.size, &flow);
     pipeline_record_flow(ctx, error, flow, kind, owner_id);
     return flow;
 }
@@ -427,10 +422,7 @@ struct pipeline_conj_flow {
     uint8_t table_id;           /* With 'priority' and 'match', the flow's
                                  * identity. */
     uint16_t priority;          /* See 'table_id'. */
-    char *match;                /* Owned: as pipeline_conj_add() got it. */
-    struct minimatch parsed;    /* 'match' parsed, if not 'match_error'. */
-    char *match_error;          /* Owned: why 'match' does not parse, or
-                                 * NULL. */
+    struct minimatch match;     /* Owned. */
     enum desired_stage stage;   /* Of its contributors (one per table). */
     struct pipeline_conj_owner *owners; /* Owned array: the objects that
                                          * contributed actions, distinct. */
@@ -447,9 +439,10 @@ struct pipeline_conj_flow {
 
 /* Hash of a collected flow's identity. */
 static uint32_t
-pipeline_conj_hash(uint8_t table_id, uint16_t priority, const char *match)
+pipeline_conj_hash(uint8_t table_id, uint16_t priority,
+                   const struct minimatch *match)
 {
-    return hash_string(match, ((uint32_t) table_id << 16) | priority);
+    return minimatch_hash(match, ((uint32_t) table_id << 16) | priority);
 }
 
 /* Initializes 'conj' as an empty collection whose conjunctions may be
@@ -494,12 +487,7 @@ pipeline_conj_flow_destroy(struct pipeline_conj_flow *flow)
         pipeline_conj_owner_id_unref(flow->collection, flow->owners[i].id);
     }
     free(flow->owners);
-    free(flow->match);
-    if (flow->match_error) {
-        free(flow->match_error);
-    } else {
-        minimatch_destroy(&flow->parsed);
-    }
+    minimatch_destroy(&flow->match);
     free(flow->actions);
     pipeline_log_destroy(&flow->emitted);
     free(flow);
@@ -540,12 +528,13 @@ pipeline_conj_mark_dirty(struct pipeline_conj_flows *conj,
  * pipeline_conj_hash()), or NULL. */
 static struct pipeline_conj_flow *
 pipeline_conj_find(const struct pipeline_conj_flows *conj, uint32_t hash,
-                   uint8_t table_id, uint16_t priority, const char *match)
+                   uint8_t table_id, uint16_t priority,
+                   const struct minimatch *match)
 {
     struct pipeline_conj_flow *flow;
     HMAP_FOR_EACH_WITH_HASH (flow, node, hash, &conj->flows) {
         if (flow->table_id == table_id && flow->priority == priority
-            && !strcmp(flow->match, match)) {
+            && minimatch_equal(&flow->match, match)) {
             return flow;
         }
     }
@@ -553,18 +542,17 @@ pipeline_conj_find(const struct pipeline_conj_flows *conj, uint32_t hash,
 }
 
 /* Adds the action "conjunction('id','clause'/'n_clauses')" to the flow of
- * 'table_id' at 'priority' with 'match' (as written, e.g. "ip,nw_src=..."),
- * on behalf of the unit being computed in 'ctx', creating that flow if it
- * is the first action for it.  pipeline_conj_flush() puts the flow into the
- * table; its cookie names 'stage' and the least of its owners (by kind,
- * then id), and every contributing owner is recorded in the owner index.
- * Callers must write equal matches as equal text. */
+ * 'table_id' at 'priority' with 'match', on behalf of the unit being
+ * computed in 'ctx', creating that flow if it is the first action for it.
+ * pipeline_conj_flush() puts the flow into the table; its cookie names
+ * 'stage' and the least of its owners (by kind, then id), and every
+ * contributing owner is recorded in the owner index. */
 void
 pipeline_conj_add(struct pipeline_ctx *ctx, struct pipeline_conj_flows *conj,
                   enum desired_stage stage, enum desired_owner_kind kind,
                   const char *owner_id, uint8_t table_id, uint16_t priority,
-                  const char *match, uint32_t id, unsigned int clause,
-                  unsigned int n_clauses)
+                  const struct minimatch *match, uint32_t id,
+                  unsigned int clause, unsigned int n_clauses)
 {
     uint32_t hash = pipeline_conj_hash(table_id, priority, match);
     struct pipeline_conj_flow *flow = pipeline_conj_find(conj, hash,
@@ -574,8 +562,7 @@ pipeline_conj_add(struct pipeline_ctx *ctx, struct pipeline_conj_flows *conj,
         flow = xzalloc(sizeof *flow);
         flow->table_id = table_id;
         flow->priority = priority;
-        flow->match = xstrdup(match);
-        flow->match_error = desired_parse_match(match, &flow->parsed);
+        minimatch_clone(&flow->match, match);
         flow->stage = stage;
         pipeline_log_init(&flow->emitted);
         flow->collection = conj;
@@ -583,11 +570,17 @@ pipeline_conj_add(struct pipeline_ctx *ctx, struct pipeline_conj_flows *conj,
     }
     pipeline_conj_mark_dirty(conj, flow);
 
-    size_t owner = 0;
-    while (owner < flow->n_owners
-           && (flow->owners[owner].kind != kind
-               || strcmp(flow->owners[owner].id, owner_id))) {
-        owner++;
+    /* Consecutive additions to a flow mostly come from one owner. */
+    size_t owner = flow->n_owners ? flow->n_owners - 1 : 0;
+    if (owner < flow->n_owners
+        && (flow->owners[owner].kind != kind
+            || strcmp(flow->owners[owner].id, owner_id))) {
+        owner = 0;
+        while (owner < flow->n_owners
+               && (flow->owners[owner].kind != kind
+                   || strcmp(flow->owners[owner].id, owner_id))) {
+            owner++;
+        }
     }
     if (owner == flow->n_owners) {
         if (flow->n_owners >= flow->allocated_owners) {
@@ -901,8 +894,8 @@ pipeline_conj_add_tier(struct pipeline_ctx *ctx,
                        struct pipeline_conj_flow *flow,
                        const struct hmap *tiers, int tier)
 {
-    uint64_t stub[1024 / 8];
-    struct ofpbuf ofpacts = OFPBUF_STUB_INITIALIZER(stub);
+    struct pipeline_flow built;
+    pipeline_flow_init(&built, flow->table_id, flow->priority + tier);
     bool *contributed = xcalloc(flow->n_owners, sizeof *contributed);
     const struct pipeline_conj_owner *first = NULL;
     const struct pipeline_conj_action *prev = NULL;
@@ -919,7 +912,8 @@ pipeline_conj_add_tier(struct pipeline_ctx *ctx,
             first = owner;
         }
         if (!prev || !pipeline_conj_action_equal(a, prev)) {
-            struct ofpact_conjunction *oc = ofpact_put_CONJUNCTION(&ofpacts);
+            struct ofpact_conjunction *oc = ofpact_put_CONJUNCTION(
+                &built.ofpacts);
             oc->id = a->id;
             oc->clause = a->clause - 1;
             oc->n_clauses = a->n_clauses;
@@ -927,14 +921,12 @@ pipeline_conj_add_tier(struct pipeline_ctx *ctx,
         prev = a;
     }
 
-    if (ofpacts.size) {
+    if (built.ofpacts.size) {
+        minimatch_expand(&flow->match, &built.match);
         struct pipeline_log *log = ctx->log;
         ctx->log = &flow->emitted;
-        const struct desired_flow *added = pipeline_add_flow_ofpacts(
-            ctx, flow->stage, first->kind, first->id, flow->table_id,
-            flow->priority + tier, flow->match,
-            flow->match_error ? NULL : &flow->parsed, flow->match_error,
-            ofpacts.data, ofpacts.size);
+        const struct desired_flow *added = pipeline_add_built_flow(
+            ctx, flow->stage, first->kind, first->id, &built);
         for (size_t i = 0; i < flow->n_owners; i++) {
             if (contributed[i] && &flow->owners[i] != first) {
                 pipeline_add_owner(ctx, added, flow->owners[i].kind,
@@ -944,7 +936,31 @@ pipeline_conj_add_tier(struct pipeline_ctx *ctx,
         ctx->log = log;
     }
     free(contributed);
-    ofpbuf_uninit(&ofpacts);
+    pipeline_flow_uninit(&built);
+}
+
+/* Returns a negative, zero or positive number as match 'a' sorts before,
+ * with or after match 'b', in an order that depends only on what they
+ * match. */
+static int
+pipeline_conj_match_cmp(const struct minimatch *a, const struct minimatch *b)
+{
+    const struct miniflow *parts[2][2] = {
+        { a->flow, &a->mask->masks }, { b->flow, &b->mask->masks },
+    };
+    for (size_t i = 0; i < 2; i++) {
+        const struct miniflow *x = parts[0][i];
+        const struct miniflow *y = parts[1][i];
+        int cmp = memcmp(&x->map, &y->map, sizeof x->map);
+        if (!cmp) {
+            cmp = memcmp(miniflow_get_values(x), miniflow_get_values(y),
+                         miniflow_n_values(x) * sizeof(uint64_t));
+        }
+        if (cmp) {
+            return cmp;
+        }
+    }
+    return 0;
 }
 
 /* qsort() comparator for pointers to collected flows: by table, then
@@ -959,7 +975,7 @@ pipeline_conj_flow_cmp(const void *a_, const void *b_)
     } else if (a->priority != b->priority) {
         return a->priority < b->priority ? -1 : 1;
     }
-    return strcmp(a->match, b->match);
+    return pipeline_conj_match_cmp(&a->match, &b->match);
 }
 
 /* The name of the family (table and priority) of 'flow' in
@@ -1059,19 +1075,4 @@ pipeline_conj_flush(struct pipeline_ctx *ctx,
     }
     free(flows);
     sset_destroy(&redo);
-}
-
-/* Appends to 's' the actions that turn an ARP request into the reply "'ip'
- * is at 'mac'" and send it back out of the port it came in. */
-void
-pipeline_put_arp_reply(struct ds *s, struct eth_addr mac, ovs_be32 ip)
-{
-    ds_put_format(s, "move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],"
-                  "set_field:"ETH_ADDR_FMT"->eth_src,"
-                  "set_field:2->arp_op,"
-                  "move:NXM_NX_ARP_SHA[]->NXM_NX_ARP_THA[],"
-                  "set_field:"ETH_ADDR_FMT"->arp_sha,"
-                  "move:NXM_OF_ARP_SPA[]->NXM_OF_ARP_TPA[],"
-                  "set_field:"IP_FMT"->arp_spa,IN_PORT",
-                  ETH_ADDR_ARGS(mac), ETH_ADDR_ARGS(mac), IP_ARGS(ip));
 }

@@ -22,6 +22,7 @@
 #include "openvswitch/types.h"
 #include "packets.h"
 #include "pipeline.h"
+#include "pipeline-flow.h"
 #include "sset.h"
 #include "simap.h"
 #include "svec.h"
@@ -35,6 +36,7 @@ struct model_subnet;
 
 /* The address of the metadata service, as VMs see it. */
 #define PIPELINE_METADATA_IP "169.254.169.254"
+#define PIPELINE_METADATA_ADDRESS 0xa9fea9feu   /* The same, as a number. */
 
 /* What one unit of the pipeline (the host's own flows, or one subnet's)
  * added to a desired table, so that the unit can be taken back and
@@ -130,11 +132,9 @@ const struct desired_flow *pipeline_add_flow(
     const char *owner_id, uint8_t table_id, uint16_t priority,
     const char *format, ...)
     OVS_PRINTF_FORMAT(7, 8);
-const struct desired_flow *pipeline_add_flow_ofpacts(
+const struct desired_flow *pipeline_add_built_flow(
     struct pipeline_ctx *, enum desired_stage, enum desired_owner_kind,
-    const char *owner_id, uint8_t table_id, uint16_t priority,
-    const char *match_text, const struct minimatch *,
-    const char *match_error, const struct ofpact *, size_t ofpacts_len);
+    const char *owner_id, const struct pipeline_flow *);
 void pipeline_add_owner(struct pipeline_ctx *, const struct desired_flow *,
                         enum desired_owner_kind, const char *owner_id);
 void pipeline_add_group(struct pipeline_ctx *, uint32_t group_id,
@@ -189,8 +189,9 @@ void pipeline_conj_destroy(struct pipeline_conj_flows *);
 void pipeline_conj_add(struct pipeline_ctx *, struct pipeline_conj_flows *,
                        enum desired_stage, enum desired_owner_kind,
                        const char *owner_id, uint8_t table_id,
-                       uint16_t priority, const char *match, uint32_t id,
-                       unsigned int clause, unsigned int n_clauses);
+                       uint16_t priority, const struct minimatch *,
+                       uint32_t id, unsigned int clause,
+                       unsigned int n_clauses);
 void pipeline_conj_flush(struct pipeline_ctx *, struct pipeline_conj_flows *);
 
 /* A security group as the whole model defines it, with its members: kept
@@ -240,7 +241,5 @@ struct pipeline_sg_shared {
 
 const struct pipeline_sg_group *pipeline_sg_find_group(
     const struct pipeline_sg_shared *, const char *id);
-
-void pipeline_put_arp_reply(struct ds *, struct eth_addr mac, ovs_be32 ip);
 
 #endif /* lib/pipeline-ctx.h */

@@ -62,13 +62,21 @@ pipeline_dispatch(struct pipeline_ctx *ctx)
         const struct model_subnet *subnet = ctx->subnets[i].subnet;
         const struct model_port *server = dhcp_server_port(subnet);
         if (server) {
-            pipeline_add_flow(ctx, DESIRED_STAGE_DISPATCH,
-                              DESIRED_OWNER_SUBNET, subnet->id,
-                              PIPELINE_T_DISPATCH, DISPATCH_PRIO_PROTOCOL,
-                              "udp,metadata=%#"PRIx32",dl_dst="ETH_ADDR_FMT
-                              ",tp_src=68,tp_dst=67 actions=goto_table:%d",
-                              subnet->metadata, ETH_ADDR_ARGS(server->mac),
-                              PIPELINE_T_DHCP);
+            /* "udp,metadata=<metadata>,dl_dst=<server>,tp_src=68,
+             * tp_dst=67". */
+            struct pipeline_flow f;
+            pipeline_flow_init(&f, PIPELINE_T_DISPATCH,
+                               DISPATCH_PRIO_PROTOCOL);
+            match_set_dl_type(&f.match, htons(ETH_TYPE_IP));
+            match_set_nw_proto(&f.match, IPPROTO_UDP);
+            match_set_metadata(&f.match, htonll(subnet->metadata));
+            match_set_dl_dst(&f.match, server->mac);
+            match_set_tp_src(&f.match, htons(DHCP_CLIENT_UDP_PORT));
+            match_set_tp_dst(&f.match, htons(DHCP_SERVER_UDP_PORT));
+            pipeline_flow_goto(&f, PIPELINE_T_DHCP);
+            pipeline_add_built_flow(ctx, DESIRED_STAGE_DISPATCH,
+                                    DESIRED_OWNER_SUBNET, subnet->id, &f);
+            pipeline_flow_uninit(&f);
         }
     }
 }

@@ -28,9 +28,11 @@
 
 #include "host-view.h"
 #include "model.h"
-#include "openvswitch/dynamic-string.h"
 #include "pipeline-ctx.h"
 #include "pipeline-stages.h"
+
+/* The multicast bit of a MAC address, as value and as mask. */
+static const struct eth_addr l2_multicast = ETH_ADDR_C(01,00,00,00,00,00);
 
 /* Flow priorities of table 45. */
 enum {
@@ -38,17 +40,28 @@ enum {
     L2_PRIO_MAC = 100,
 };
 
+/* Starts 'f' as the flow of table 45 for frames to 'mac' in 'ps'. */
+static void
+l2_mac_flow(struct pipeline_flow *f, const struct pipeline_subnet *ps,
+            struct eth_addr mac)
+{
+    pipeline_flow_init(f, PIPELINE_T_L2, L2_PRIO_MAC);
+    match_set_metadata(&f->match, htonll(ps->subnet->metadata));
+    match_set_dl_dst(&f->match, mac);
+}
+
 /* Adds the flow that delivers frames to 'mac' in 'ps' to local port 'pp'. */
 static void
 l2_local(struct pipeline_ctx *ctx, const struct pipeline_subnet *ps,
          const struct pipeline_port *pp, struct eth_addr mac)
 {
-    pipeline_add_flow(ctx, DESIRED_STAGE_L2, DESIRED_OWNER_PORT, pp->port->id,
-                      PIPELINE_T_L2, L2_PRIO_MAC,
-                      "metadata=%#"PRIx32",dl_dst="ETH_ADDR_FMT" "
-                      "actions=set_field:%#"PRIx32"->reg7,goto_table:%d",
-                      ps->subnet->metadata, ETH_ADDR_ARGS(mac), pp->ofport,
-                      PIPELINE_T_INGRESS_CT);
+    struct pipeline_flow f;
+    l2_mac_flow(&f, ps, mac);
+    pipeline_flow_set_u32(&f, MFF_REG7, pp->ofport);
+    pipeline_flow_goto(&f, PIPELINE_T_INGRESS_CT);
+    pipeline_add_built_flow(ctx, DESIRED_STAGE_L2, DESIRED_OWNER_PORT,
+                            pp->port->id, &f);
+    pipeline_flow_uninit(&f);
 }
 
 /* Adds the flows that send frames for remote port 'port' of 'ps' (its MAC
@@ -63,13 +76,14 @@ l2_remote(struct pipeline_ctx *ctx, const struct pipeline_subnet *ps,
     }
     for (size_t i = 0; i <= port->n_pairs; i++) {
         struct eth_addr mac = i ? port->pairs[i - 1].mac : port->mac;
-        pipeline_add_flow(ctx, DESIRED_STAGE_L2, DESIRED_OWNER_PORT, port->id,
-                          PIPELINE_T_L2, L2_PRIO_MAC,
-                          "metadata=%#"PRIx32",dl_dst="ETH_ADDR_FMT" "
-                          "actions=set_field:%#"PRIx32"->tun_id,"
-                          "set_field:%#"PRIx32"->reg7,goto_table:%d",
-                          ps->subnet->metadata, ETH_ADDR_ARGS(mac),
-                          ps->subnet->vni, ofport, PIPELINE_T_OUTPUT);
+        struct pipeline_flow f;
+        l2_mac_flow(&f, ps, mac);
+        pipeline_flow_set_u32(&f, MFF_TUN_ID, ps->subnet->vni);
+        pipeline_flow_set_u32(&f, MFF_REG7, ofport);
+        pipeline_flow_goto(&f, PIPELINE_T_OUTPUT);
+        pipeline_add_built_flow(ctx, DESIRED_STAGE_L2, DESIRED_OWNER_PORT,
+                                port->id, &f);
+        pipeline_flow_uninit(&f);
     }
 }
 
@@ -100,37 +114,45 @@ l2_subnet(struct pipeline_ctx *ctx, const struct pipeline_subnet *ps)
     if (ps->select_group) {
         for (size_t i = 0; i < subnet->n_gateway_ports; i++) {
             const struct model_port *gw = &subnet->gateway_ports[i];
-            pipeline_add_flow(ctx, DESIRED_STAGE_L2, DESIRED_OWNER_PORT,
-                              gw->id,
-                              PIPELINE_T_L2, L2_PRIO_MAC,
-                              "metadata=%#"PRIx32",dl_dst="ETH_ADDR_FMT" "
-                              "actions=set_field:%#"PRIx32"->tun_id,"
-                              "goto_table:%d", subnet->metadata,
-                              ETH_ADDR_ARGS(gw->mac), subnet->vni,
-                              PIPELINE_T_OUTPUT);
+            struct pipeline_flow f;
+            l2_mac_flow(&f, ps, gw->mac);
+            pipeline_flow_set_u32(&f, MFF_TUN_ID, subnet->vni);
+            pipeline_flow_goto(&f, PIPELINE_T_OUTPUT);
+            pipeline_add_built_flow(ctx, DESIRED_STAGE_L2, DESIRED_OWNER_PORT,
+                                    gw->id, &f);
+            pipeline_flow_uninit(&f);
         }
     }
 
     if (!ps->flood_group) {
         return;
     }
-    pipeline_add_flow(ctx, DESIRED_STAGE_L2, DESIRED_OWNER_SUBNET, subnet->id,
-                      PIPELINE_T_L2, L2_PRIO_FLOOD_FROM_TUNNEL,
-                      "reg6=0,metadata=%#"PRIx32","
-                      "dl_dst=01:00:00:00:00:00/01:00:00:00:00:00 "
-                      "actions=group:%"PRIu32,
-                      subnet->metadata, ps->flood_local_group);
-    struct ds tun_id = DS_EMPTY_INITIALIZER;
+
+    /* Multicast and broadcast: "dl_dst=01:00:00:00:00:00/01:00:00:00:00:00";
+     * from a tunnel or the physical network (reg6=0), to local ports
+     * only. */
+    struct pipeline_flow f;
+    pipeline_flow_init(&f, PIPELINE_T_L2, L2_PRIO_FLOOD_FROM_TUNNEL);
+    match_set_reg(&f.match, 6, 0);
+    match_set_metadata(&f.match, htonll(subnet->metadata));
+    match_set_dl_dst_masked(&f.match, l2_multicast,
+                            l2_multicast);
+    pipeline_flow_group(&f, ps->flood_local_group);
+    pipeline_add_built_flow(ctx, DESIRED_STAGE_L2, DESIRED_OWNER_SUBNET,
+                            subnet->id, &f);
+    pipeline_flow_uninit(&f);
+
+    pipeline_flow_init(&f, PIPELINE_T_L2, L2_PRIO_MAC);
+    match_set_metadata(&f.match, htonll(subnet->metadata));
+    match_set_dl_dst_masked(&f.match, l2_multicast,
+                            l2_multicast);
     if (!ps->patch_ofport) {
-        ds_put_format(&tun_id, "set_field:%#"PRIx32"->tun_id,", subnet->vni);
+        pipeline_flow_set_u32(&f, MFF_TUN_ID, subnet->vni);
     }
-    pipeline_add_flow(ctx, DESIRED_STAGE_L2, DESIRED_OWNER_SUBNET, subnet->id,
-                      PIPELINE_T_L2, L2_PRIO_MAC,
-                      "metadata=%#"PRIx32","
-                      "dl_dst=01:00:00:00:00:00/01:00:00:00:00:00 "
-                      "actions=%sgroup:%"PRIu32,
-                      subnet->metadata, ds_cstr(&tun_id), ps->flood_group);
-    ds_destroy(&tun_id);
+    pipeline_flow_group(&f, ps->flood_group);
+    pipeline_add_built_flow(ctx, DESIRED_STAGE_L2, DESIRED_OWNER_SUBNET,
+                            subnet->id, &f);
+    pipeline_flow_uninit(&f);
 }
 
 /* Adds the flows of table 45. */

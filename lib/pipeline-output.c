@@ -31,11 +31,14 @@ output_reg7(struct pipeline_ctx *ctx, const struct pipeline_subnet *ps,
             enum desired_owner_kind owner_kind, const char *owner_id,
             uint32_t ofport)
 {
-    pipeline_add_flow(ctx, DESIRED_STAGE_OUTPUT, owner_kind, owner_id,
-                      PIPELINE_T_OUTPUT, OUTPUT_PRIO,
-                      "reg7=%#"PRIx32",metadata=%#"PRIx32" "
-                      "actions=output:NXM_NX_REG7[]",
-                      ofport, ps->subnet->metadata);
+    struct pipeline_flow f;
+    pipeline_flow_init(&f, PIPELINE_T_OUTPUT, OUTPUT_PRIO);
+    match_set_reg(&f.match, 7, ofport);
+    match_set_metadata(&f.match, htonll(ps->subnet->metadata));
+    pipeline_flow_output_field(&f, MFF_REG7);
+    pipeline_add_built_flow(ctx, DESIRED_STAGE_OUTPUT, owner_kind, owner_id,
+                            &f);
+    pipeline_flow_uninit(&f);
 }
 
 /* Adds the flows of table 60. */
@@ -61,12 +64,14 @@ pipeline_output(struct pipeline_ctx *ctx)
         if (ps->select_group) {
             for (size_t j = 0; j < subnet->n_gateway_ports; j++) {
                 const struct model_port *gw = &subnet->gateway_ports[j];
-                pipeline_add_flow(ctx, DESIRED_STAGE_OUTPUT,
-                                  DESIRED_OWNER_PORT, gw->id,
-                                  PIPELINE_T_OUTPUT, OUTPUT_PRIO,
-                                  "metadata=%#"PRIx32",dl_dst="ETH_ADDR_FMT
-                                  " actions=group:%"PRIu32, subnet->metadata,
-                                  ETH_ADDR_ARGS(gw->mac), ps->select_group);
+                struct pipeline_flow f;
+                pipeline_flow_init(&f, PIPELINE_T_OUTPUT, OUTPUT_PRIO);
+                match_set_metadata(&f.match, htonll(subnet->metadata));
+                match_set_dl_dst(&f.match, gw->mac);
+                pipeline_flow_group(&f, ps->select_group);
+                pipeline_add_built_flow(ctx, DESIRED_STAGE_OUTPUT,
+                                        DESIRED_OWNER_PORT, gw->id, &f);
+                pipeline_flow_uninit(&f);
             }
         }
     }

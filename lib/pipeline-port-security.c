@@ -29,6 +29,7 @@
 #include <inttypes.h>
 
 #include "dhcp.h"
+#include "flow.h"
 #include "model.h"
 #include "pipeline-ctx.h"
 #include "pipeline-stages.h"
@@ -40,6 +41,18 @@ enum {
     PORTSEC_PRIO_PORT = 100,
 };
 
+/* Starts 'f' as a flow of table 5 at 'priority' for frames of 'dl_type'
+ * that local port 'pp' sends from 'mac'. */
+static void
+port_security_flow(struct pipeline_flow *f, const struct pipeline_port *pp,
+                   uint16_t priority, uint16_t dl_type, struct eth_addr mac)
+{
+    pipeline_flow_init(f, PIPELINE_T_PORT_SECURITY, priority);
+    match_set_dl_type(&f->match, htons(dl_type));
+    match_set_in_port(&f->match, u16_to_ofp(pp->ofport));
+    match_set_dl_src(&f->match, mac);
+}
+
 /* Adds the IPv4 and ARP flows of table 5 that let local port 'pp' send from
  * 'ip'/'plen' with 'mac'. */
 static void
@@ -49,22 +62,24 @@ port_security_address(struct pipeline_ctx *ctx,
 {
     ovs_be32 mask = be32_prefix_mask(plen);
 
-    pipeline_add_flow(ctx, DESIRED_STAGE_PORT_SECURITY, DESIRED_OWNER_PORT,
-                      pp->port->id,
-                      PIPELINE_T_PORT_SECURITY, PORTSEC_PRIO_PORT,
-                      "ip,in_port=%"PRIu32",dl_src="ETH_ADDR_FMT","
-                      "nw_src="IP_FMT"/"IP_FMT" actions=goto_table:%d",
-                      pp->ofport, ETH_ADDR_ARGS(mac), IP_ARGS(ip),
-                      IP_ARGS(mask), PIPELINE_T_EGRESS_CT);
-    pipeline_add_flow(ctx, DESIRED_STAGE_PORT_SECURITY, DESIRED_OWNER_PORT,
-                      pp->port->id,
-                      PIPELINE_T_PORT_SECURITY, PORTSEC_PRIO_PORT,
-                      "arp,in_port=%"PRIu32",dl_src="ETH_ADDR_FMT","
-                      "arp_spa="IP_FMT"/"IP_FMT",arp_sha="ETH_ADDR_FMT" "
-                      "actions=goto_table:%d",
-                      pp->ofport, ETH_ADDR_ARGS(mac), IP_ARGS(ip),
-                      IP_ARGS(mask), ETH_ADDR_ARGS(mac),
-                      PIPELINE_T_DISPATCH);
+    /* "ip,in_port=<ofport>,dl_src=<mac>,nw_src=<ip>/<mask>". */
+    struct pipeline_flow f;
+    port_security_flow(&f, pp, PORTSEC_PRIO_PORT, ETH_TYPE_IP, mac);
+    match_set_nw_src_masked(&f.match, ip, mask);
+    pipeline_flow_goto(&f, PIPELINE_T_EGRESS_CT);
+    pipeline_add_built_flow(ctx, DESIRED_STAGE_PORT_SECURITY,
+                            DESIRED_OWNER_PORT, pp->port->id, &f);
+    pipeline_flow_uninit(&f);
+
+    /* "arp,in_port=<ofport>,dl_src=<mac>,arp_spa=<ip>/<mask>,
+     * arp_sha=<mac>". */
+    port_security_flow(&f, pp, PORTSEC_PRIO_PORT, ETH_TYPE_ARP, mac);
+    match_set_nw_src_masked(&f.match, ip, mask);
+    match_set_arp_sha(&f.match, mac);
+    pipeline_flow_goto(&f, PIPELINE_T_DISPATCH);
+    pipeline_add_built_flow(ctx, DESIRED_STAGE_PORT_SECURITY,
+                            DESIRED_OWNER_PORT, pp->port->id, &f);
+    pipeline_flow_uninit(&f);
 }
 
 /* Adds the flow of table 5 that lets local port 'pp' send DHCP requests
@@ -73,14 +88,19 @@ static void
 port_security_dhcp(struct pipeline_ctx *ctx, const struct pipeline_port *pp,
                    struct eth_addr dl_dst)
 {
-    pipeline_add_flow(ctx, DESIRED_STAGE_PORT_SECURITY, DESIRED_OWNER_PORT,
-                      pp->port->id, PIPELINE_T_PORT_SECURITY,
-                      PORTSEC_PRIO_DHCP,
-                      "udp,in_port=%"PRIu32",dl_src="ETH_ADDR_FMT","
-                      "dl_dst="ETH_ADDR_FMT",tp_src=68,tp_dst=67 "
-                      "actions=goto_table:%d", pp->ofport,
-                      ETH_ADDR_ARGS(pp->port->mac), ETH_ADDR_ARGS(dl_dst),
-                      PIPELINE_T_DISPATCH);
+    /* "udp,in_port=<ofport>,dl_src=<mac>,dl_dst=<dl_dst>,tp_src=68,
+     * tp_dst=67". */
+    struct pipeline_flow f;
+    port_security_flow(&f, pp, PORTSEC_PRIO_DHCP, ETH_TYPE_IP,
+                       pp->port->mac);
+    match_set_nw_proto(&f.match, IPPROTO_UDP);
+    match_set_dl_dst(&f.match, dl_dst);
+    match_set_tp_src(&f.match, htons(DHCP_CLIENT_UDP_PORT));
+    match_set_tp_dst(&f.match, htons(DHCP_SERVER_UDP_PORT));
+    pipeline_flow_goto(&f, PIPELINE_T_DISPATCH);
+    pipeline_add_built_flow(ctx, DESIRED_STAGE_PORT_SECURITY,
+                            DESIRED_OWNER_PORT, pp->port->id, &f);
+    pipeline_flow_uninit(&f);
 }
 
 /* Adds the flows of table 5 for local port 'pp'. */

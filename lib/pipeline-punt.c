@@ -43,8 +43,8 @@
 
 #include <inttypes.h>
 
+#include "dhcp.h"
 #include "model.h"
-#include "openvswitch/dynamic-string.h"
 #include "pipeline-ctx.h"
 #include "pipeline-stages.h"
 
@@ -72,26 +72,31 @@ punt_metadata_reply(struct pipeline_ctx *ctx, const struct pipeline_port *pp)
                            ? subnet->gateway_ports[0].mac
                            : facts->metadata_mac);
 
-    struct ds actions = DS_EMPTY_INITIALIZER;
-    pipeline_put_arp_reply(&actions, pp->port->mac, address);
-    pipeline_add_flow(ctx, DESIRED_STAGE_METADATA, DESIRED_OWNER_PORT,
-                      pp->port->id,
-                      PIPELINE_T_METADATA_REPLY, PUNT_PRIO,
-                      "arp,arp_tpa="IP_FMT",arp_op=1 actions=%s",
-                      IP_ARGS(address), ds_cstr(&actions));
-    ds_destroy(&actions);
+    struct pipeline_flow f;
+    pipeline_flow_init(&f, PIPELINE_T_METADATA_REPLY, PUNT_PRIO);
+    match_set_dl_type(&f.match, htons(ETH_TYPE_ARP));
+    match_set_nw_dst(&f.match, address);
+    match_set_nw_proto(&f.match, ARP_OP_REQUEST);
+    pipeline_flow_arp_reply(&f, pp->port->mac, address);
+    pipeline_add_built_flow(ctx, DESIRED_STAGE_METADATA, DESIRED_OWNER_PORT,
+                            pp->port->id, &f);
+    pipeline_flow_uninit(&f);
 
-    pipeline_add_flow(ctx, DESIRED_STAGE_METADATA, DESIRED_OWNER_PORT,
-                      pp->port->id,
-                      PIPELINE_T_METADATA_REPLY, PUNT_PRIO,
-                      "tcp,nw_src="PIPELINE_METADATA_IP",nw_dst="IP_FMT","
-                      "tp_src=%"PRIu16" actions=set_field:80->tcp_src,"
-                      "set_field:"IP_FMT"->ip_dst,"
-                      "set_field:"ETH_ADDR_FMT"->eth_src,"
-                      "set_field:"ETH_ADDR_FMT"->eth_dst,output:%"PRIu32,
-                      IP_ARGS(address), facts->metadata_port,
-                      IP_ARGS(pp->port->fixed_ip), ETH_ADDR_ARGS(src),
-                      ETH_ADDR_ARGS(pp->port->mac), pp->ofport);
+    ovs_be16 http = htons(80);
+    pipeline_flow_init(&f, PIPELINE_T_METADATA_REPLY, PUNT_PRIO);
+    match_set_dl_type(&f.match, htons(ETH_TYPE_IP));
+    match_set_nw_proto(&f.match, IPPROTO_TCP);
+    match_set_nw_src(&f.match, htonl(PIPELINE_METADATA_ADDRESS));
+    match_set_nw_dst(&f.match, address);
+    match_set_tp_src(&f.match, htons(facts->metadata_port));
+    pipeline_flow_set_field(&f, MFF_TCP_SRC, &http);
+    pipeline_flow_set_field(&f, MFF_IPV4_DST, &pp->port->fixed_ip);
+    pipeline_flow_set_field(&f, MFF_ETH_SRC, &src);
+    pipeline_flow_set_field(&f, MFF_ETH_DST, &pp->port->mac);
+    pipeline_flow_output(&f, pp->ofport);
+    pipeline_add_built_flow(ctx, DESIRED_STAGE_METADATA, DESIRED_OWNER_PORT,
+                            pp->port->id, &f);
+    pipeline_flow_uninit(&f);
 }
 
 /* Adds the host's metadata service flows of tables 35 and 36. */
@@ -123,11 +128,18 @@ pipeline_punt(struct pipeline_ctx *ctx)
     for (size_t i = 0; i < ctx->n_ports; i++) {
         const struct pipeline_port *pp = &ctx->ports[i];
         if (pp->dhcp_meter_id) {
-            pipeline_add_flow(ctx, DESIRED_STAGE_DHCP, DESIRED_OWNER_PORT,
-                              pp->port->id, PIPELINE_T_DHCP, PUNT_PRIO,
-                              "udp,reg6=%#"PRIx32",tp_src=68,tp_dst=67 "
-                              "actions=meter:%"PRIu32",CONTROLLER:65535",
-                              pp->ofport, pp->dhcp_meter_id);
+            struct pipeline_flow f;
+            pipeline_flow_init(&f, PIPELINE_T_DHCP, PUNT_PRIO);
+            match_set_dl_type(&f.match, htons(ETH_TYPE_IP));
+            match_set_nw_proto(&f.match, IPPROTO_UDP);
+            match_set_reg(&f.match, 6, pp->ofport);
+            match_set_tp_src(&f.match, htons(DHCP_CLIENT_UDP_PORT));
+            match_set_tp_dst(&f.match, htons(DHCP_SERVER_UDP_PORT));
+            pipeline_flow_meter(&f, pp->dhcp_meter_id);
+            pipeline_flow_controller(&f);
+            pipeline_add_built_flow(ctx, DESIRED_STAGE_DHCP,
+                                    DESIRED_OWNER_PORT, pp->port->id, &f);
+            pipeline_flow_uninit(&f);
         }
     }
 

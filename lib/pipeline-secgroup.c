@@ -121,18 +121,19 @@ struct sg_dir {
     uint8_t ct_table;           /* 10 or 50. */
     uint8_t sg_table;           /* 15 or 55. */
     uint8_t next_table;         /* 20 or 60. */
-    const char *port_reg;       /* Holds the local port's ofport. */
-    const char *remote_field;   /* Holds the remote's address. */
+    unsigned int port_reg;      /* The register that holds the local
+                                 * port's ofport. */
+    enum mf_field_id remote_field;      /* Holds the remote's address. */
 };
 
 /* The two directions, egress first. */
 static const struct sg_dir sg_dirs[2] = {
     { MODEL_SG_EGRESS, "egress", DESIRED_STAGE_EGRESS_SG,
       PIPELINE_T_EGRESS_CT, PIPELINE_T_EGRESS_SG, PIPELINE_T_DISPATCH,
-      "reg6", "nw_dst" },
+      6, MFF_IPV4_DST },
     { MODEL_SG_INGRESS, "ingress", DESIRED_STAGE_INGRESS_SG,
       PIPELINE_T_INGRESS_CT, PIPELINE_T_INGRESS_SG, PIPELINE_T_OUTPUT,
-      "reg7", "nw_src" },
+      7, MFF_IPV4_SRC },
 };
 
 /* One distinct rule of a local port in one direction. */
@@ -393,13 +394,43 @@ pipeline_secgroup_merge_members(const uint32_t *ips, size_t n_ips,
     *n_prefixesp = n_prefixes;
 }
 
-/* Fills 'remotes' with the match texts of 'rule''s remote dimension in
- * direction 'dir' (e.g. "ip,nw_src=10.0.0.0/8").  Returns false if the
- * rule matches no remote at all (an empty remote group), true otherwise;
- * an empty 'remotes' with true means any remote. */
+/* The clause matches of one dimension of a rule's conjunction. */
+struct sg_matches {
+    struct minimatch *matches;  /* Owned array, each owned. */
+    size_t n;                   /* Used elements of 'matches'. */
+    size_t allocated;           /* Allocated elements of 'matches'. */
+};
+
+#define SG_MATCHES_INITIALIZER { NULL, 0, 0 }
+
+/* Appends a copy of 'match' to 'matches'. */
+static void
+sg_matches_add(struct sg_matches *matches, const struct match *match)
+{
+    if (matches->n >= matches->allocated) {
+        matches->matches = x2nrealloc(matches->matches, &matches->allocated,
+                                      sizeof *matches->matches);
+    }
+    minimatch_init(&matches->matches[matches->n++], match);
+}
+
+/* Frees what 'matches' owns. */
+static void
+sg_matches_destroy(struct sg_matches *matches)
+{
+    for (size_t i = 0; i < matches->n; i++) {
+        minimatch_destroy(&matches->matches[i]);
+    }
+    free(matches->matches);
+}
+
+/* Fills 'remotes' with the matches of 'rule''s remote dimension in
+ * direction 'dir' ("ip,nw_src=10.0.0.0/8" for each prefix).  Returns false
+ * if the rule matches no remote at all (an empty remote group), true
+ * otherwise; an empty 'remotes' with true means any remote. */
 static bool
 sg_remotes(struct sg_ctx *sgc, const struct sg_dir *dir,
-           const struct model_sg_rule *rule, struct svec *remotes)
+           const struct model_sg_rule *rule, struct sg_matches *remotes)
 {
     struct pipeline_masked one;
     const struct pipeline_masked *prefixes;
@@ -428,51 +459,58 @@ sg_remotes(struct sg_ctx *sgc, const struct sg_dir *dir,
     for (size_t i = 0; i < n; i++) {
         ovs_be32 ip = htonl(prefixes[i].value);
         ovs_be32 mask = htonl(prefixes[i].mask);
-        if (mask == OVS_BE32_MAX) {
-            svec_add_nocopy(remotes, xasprintf("ip,%s="IP_FMT,
-                                               dir->remote_field,
-                                               IP_ARGS(ip)));
+        struct match match;
+        match_init_catchall(&match);
+        match_set_dl_type(&match, htons(ETH_TYPE_IP));
+        if (dir->remote_field == MFF_IPV4_DST) {
+            match_set_nw_dst_masked(&match, ip, mask);
         } else {
-            svec_add_nocopy(remotes, xasprintf("ip,%s="IP_FMT"/%d",
-                                               dir->remote_field,
-                                               IP_ARGS(ip),
-                                               ip_count_cidr_bits(mask)));
+            match_set_nw_src_masked(&match, ip, mask);
         }
+        sg_matches_add(remotes, &match);
     }
     return true;
 }
 
-/* Fills 'protos' with the match texts of 'rule''s protocol and port
- * dimension (e.g. "tcp,tp_dst=0x3e8/0xfff8"); empty for any protocol. */
+/* Fills 'protos' with the matches of 'rule''s protocol and port dimension
+ * (e.g. "tcp,tp_dst=0x3e8/0xfff8" for each prefix of the port range);
+ * empty for any protocol. */
 static void
-sg_protos(const struct model_sg_rule *rule, struct svec *protos)
+sg_protos(const struct model_sg_rule *rule, struct sg_matches *protos)
 {
-    const char *name = (rule->proto == IPPROTO_ICMP ? "icmp"
-                        : rule->proto == IPPROTO_TCP ? "tcp"
-                        : rule->proto == IPPROTO_UDP ? "udp"
-                        : NULL);
     if (!rule->proto) {
         return;
-    } else if (!name) {
-        svec_add_nocopy(protos, xasprintf("ip,nw_proto=%d", rule->proto));
-    } else if (!rule->port_start) {
-        svec_add(protos, name);
-    } else {
-        struct pipeline_masked masks[PIPELINE_RANGE_MAX_MASKS];
-        size_t n = pipeline_range_to_masks(rule->port_start, rule->port_end,
-                                           16, masks);
-        for (size_t i = 0; i < n; i++) {
-            if (masks[i].mask == UINT16_MAX) {
-                svec_add_nocopy(protos, xasprintf("%s,tp_dst=%"PRIu32, name,
-                                                  masks[i].value));
-            } else {
-                svec_add_nocopy(protos, xasprintf("%s,tp_dst=%#"PRIx32
-                                                  "/%#"PRIx32, name,
-                                                  masks[i].value,
-                                                  masks[i].mask));
-            }
-        }
     }
+
+    struct match match;
+    match_init_catchall(&match);
+    match_set_dl_type(&match, htons(ETH_TYPE_IP));
+    match_set_nw_proto(&match, rule->proto);
+    if (!rule->port_start) {
+        sg_matches_add(protos, &match);
+        return;
+    }
+
+    struct pipeline_masked masks[PIPELINE_RANGE_MAX_MASKS];
+    size_t n = pipeline_range_to_masks(rule->port_start, rule->port_end, 16,
+                                       masks);
+    for (size_t i = 0; i < n; i++) {
+        match_set_tp_dst_masked(&match, htons(masks[i].value),
+                                htons(masks[i].mask));
+        sg_matches_add(protos, &match);
+    }
+}
+
+/* Initializes 'match' for the packets of local port 'pp' in direction 'dir'
+ * whose connection tracking state, under 'mask' (CS_* flags), is
+ * 'state'. */
+static void
+sg_state_match(struct match *match, const struct sg_dir *dir,
+               const struct pipeline_port *pp, uint32_t state, uint32_t mask)
+{
+    match_init_catchall(match);
+    match_set_ct_state_masked(match, state, mask);
+    match_set_reg(match, dir->port_reg, pp->ofport);
 }
 
 /* Records rule 'r' of direction 'rule_dir', named "<group>/<direction>/
@@ -494,52 +532,77 @@ static void
 sg_rule_flows(struct sg_ctx *sgc, const struct pipeline_port *pp,
               const struct sg_dir *dir, const struct sg_rule *r)
 {
-    struct svec remotes = SVEC_EMPTY_INITIALIZER;
-    struct svec protos = SVEC_EMPTY_INITIALIZER;
+    struct pipeline_sg_shared *sg = sgc->ctx->sg;
+    struct sg_matches remotes = SG_MATCHES_INITIALIZER;
+    struct sg_matches protos = SG_MATCHES_INITIALIZER;
 
     if (sg_remotes(sgc, dir, r->rule, &remotes)) {
         sg_protos(r->rule, &protos);
         if (!remotes.n && !protos.n) {
-            svec_add(&protos, "ip");
+            struct match ip;
+            match_init_catchall(&ip);
+            match_set_dl_type(&ip, htons(ETH_TYPE_IP));
+            sg_matches_add(&protos, &ip);
         }
         unsigned int n_clauses = 1 + !!remotes.n + !!protos.n;
 
-        char *state = xasprintf("ct_state=-rpl-inv+trk,%s=%#"PRIx32,
-                                dir->port_reg, pp->ofport);
-        pipeline_conj_add(sgc->ctx, &sgc->ctx->sg->rule_conj,
-                          dir->stage, DESIRED_OWNER_PORT,
-                          pp->port->id,
-                          dir->sg_table, SG_PRIO_RULE, state, r->id, 1,
-                          n_clauses);
-        free(state);
+        struct match state;
+        sg_state_match(&state, dir, pp, CS_TRACKED,
+                       CS_REPLY_DIR | CS_INVALID | CS_TRACKED);
+        struct minimatch mini_state;
+        minimatch_init(&mini_state, &state);
+        pipeline_conj_add(sgc->ctx, &sg->rule_conj, dir->stage,
+                          DESIRED_OWNER_PORT, pp->port->id, dir->sg_table,
+                          SG_PRIO_RULE, &mini_state, r->id, 1, n_clauses);
+        minimatch_destroy(&mini_state);
 
         unsigned int clause = 2;
-        const struct svec *dims[] = { &remotes, &protos };
+        const struct sg_matches *dims[] = { &remotes, &protos };
         for (size_t i = 0; i < ARRAY_SIZE(dims); i++) {
             if (dims[i]->n) {
                 for (size_t j = 0; j < dims[i]->n; j++) {
-                    pipeline_conj_add(sgc->ctx, &sgc->ctx->sg->rule_conj,
-                          dir->stage,
+                    pipeline_conj_add(sgc->ctx, &sg->rule_conj, dir->stage,
                                       DESIRED_OWNER_SECGROUP, r->group_id,
                                       dir->sg_table, SG_PRIO_RULE,
-                                      dims[i]->names[j], r->id, clause,
+                                      &dims[i]->matches[j], r->id, clause,
                                       n_clauses);
                 }
                 clause++;
             }
         }
 
-        const struct desired_flow *commit = pipeline_add_flow(
-            sgc->ctx, dir->stage, DESIRED_OWNER_PORT, pp->port->id,
-            dir->sg_table, SG_PRIO_COMMIT, "conj_id=%"PRIu32",ip "
-            "actions=ct(commit,zone=%"PRIu32","
-            "exec(set_field:%#"PRIx32"->ct_mark)),goto_table:%d",
-            r->id, pp->zone, r->id, dir->next_table);
+        struct pipeline_flow f;
+        pipeline_flow_init(&f, dir->sg_table, SG_PRIO_COMMIT);
+        match_set_conj_id(&f.match, r->id);
+        match_set_dl_type(&f.match, htons(ETH_TYPE_IP));
+        pipeline_flow_ct_commit(&f, pp->zone, r->id);
+        pipeline_flow_goto(&f, dir->next_table);
+        const struct desired_flow *commit = pipeline_add_built_flow(
+            sgc->ctx, dir->stage, DESIRED_OWNER_PORT, pp->port->id, &f);
+        pipeline_flow_uninit(&f);
 
         sg_add_rule_owner(sgc, commit, r, dir);
     }
-    svec_destroy(&remotes);
-    svec_destroy(&protos);
+    sg_matches_destroy(&remotes);
+    sg_matches_destroy(&protos);
+}
+
+/* Adds the flow of table 'dir->sg_table' at SG_PRIO_MARK that lets pass the
+ * packets of local port 'pp' whose connection has rule id 'mark' and, under
+ * 'mask', the tracking state 'state'. */
+static void
+sg_mark_flow(struct sg_ctx *sgc, const struct pipeline_port *pp,
+             const struct sg_dir *dir, uint32_t mark, uint32_t state,
+             uint32_t mask)
+{
+    struct pipeline_flow f;
+    pipeline_flow_init(&f, dir->sg_table, SG_PRIO_MARK);
+    sg_state_match(&f.match, dir, pp, state, mask);
+    match_set_ct_mark(&f.match, mark);
+    pipeline_flow_goto(&f, dir->next_table);
+    pipeline_add_built_flow(sgc->ctx, dir->stage, DESIRED_OWNER_PORT,
+                            pp->port->id, &f);
+    pipeline_flow_uninit(&f);
 }
 
 /* Adds the flows of table 'dir->sg_table' that let the existing
@@ -562,51 +625,52 @@ sg_mark_flows(struct sg_ctx *sgc, const struct pipeline_port *pp,
               const struct sg_dir *dir, const struct sg_rule *r,
               const struct sg_dir *rule_dir, bool reply)
 {
-    char rpl = reply ? '+' : '-';
+    uint32_t rpl = reply ? CS_REPLY_DIR : 0;
+    uint32_t mask = CS_NEW | CS_REPLY_DIR | CS_INVALID | CS_TRACKED;
 
     if (r->rule->has_prefix || !r->rule->remote_group_id) {
-        pipeline_add_flow(sgc->ctx, dir->stage, DESIRED_OWNER_PORT,
-                          pp->port->id, dir->sg_table,
-                          SG_PRIO_MARK, "ct_state=-new%crpl-inv+trk,"
-                          "%s=%#"PRIx32",ct_mark=%#"PRIx32" "
-                          "actions=goto_table:%d", rpl,
-                          dir->port_reg, pp->ofport, r->id, dir->next_table);
+        /* "ct_state=-new[+-]rpl-inv+trk". */
+        sg_mark_flow(sgc, pp, dir, r->id, rpl | CS_TRACKED, mask);
         return;
     }
 
-    pipeline_add_flow(sgc->ctx, dir->stage, DESIRED_OWNER_PORT,
-                      pp->port->id, dir->sg_table,
-                      SG_PRIO_MARK, "ct_state=-new+rel%crpl-inv+trk,"
-                      "%s=%#"PRIx32",ct_mark=%#"PRIx32" "
-                      "actions=goto_table:%d", rpl,
-                      dir->port_reg, pp->ofport, r->id, dir->next_table);
+    /* "ct_state=-new+rel[+-]rpl-inv+trk". */
+    sg_mark_flow(sgc, pp, dir, r->id, CS_RELATED | rpl | CS_TRACKED,
+                 mask | CS_RELATED);
 
-    struct svec remotes = SVEC_EMPTY_INITIALIZER;
+    struct sg_matches remotes = SG_MATCHES_INITIALIZER;
     if (sg_remotes(sgc, dir, r->rule, &remotes)) {
+        struct pipeline_sg_shared *sg = sgc->ctx->sg;
         uint32_t check_id = r->id | SG_MEMBER_CHECK;
-        char *state = xasprintf("ct_state=-new-rel%crpl-inv+trk,"
-                                "%s=%#"PRIx32",ct_mark=%#"PRIx32, rpl,
-                                dir->port_reg, pp->ofport, r->id);
-        pipeline_conj_add(sgc->ctx, &sgc->ctx->sg->check_conj,
-                          dir->stage, DESIRED_OWNER_PORT,
-                          pp->port->id, dir->sg_table, SG_PRIO_MARK, state,
-                          check_id, 1, 2);
-        free(state);
+
+        /* "ct_state=-new-rel[+-]rpl-inv+trk". */
+        struct match state;
+        sg_state_match(&state, dir, pp, rpl | CS_TRACKED, mask | CS_RELATED);
+        match_set_ct_mark(&state, r->id);
+        struct minimatch mini_state;
+        minimatch_init(&mini_state, &state);
+        pipeline_conj_add(sgc->ctx, &sg->check_conj, dir->stage,
+                          DESIRED_OWNER_PORT, pp->port->id, dir->sg_table,
+                          SG_PRIO_MARK, &mini_state, check_id, 1, 2);
+        minimatch_destroy(&mini_state);
         for (size_t i = 0; i < remotes.n; i++) {
-            pipeline_conj_add(sgc->ctx, &sgc->ctx->sg->check_conj,
-                          dir->stage,
+            pipeline_conj_add(sgc->ctx, &sg->check_conj, dir->stage,
                               DESIRED_OWNER_SECGROUP, r->group_id,
                               dir->sg_table, SG_PRIO_MARK,
-                              remotes.names[i], check_id, 2, 2);
+                              &remotes.matches[i], check_id, 2, 2);
         }
 
-        const struct desired_flow *check = pipeline_add_flow(
-            sgc->ctx, dir->stage, DESIRED_OWNER_PORT, pp->port->id,
-            dir->sg_table, SG_PRIO_MARK, "conj_id=%"PRIu32",ip "
-            "actions=goto_table:%d", check_id, dir->next_table);
+        struct pipeline_flow f;
+        pipeline_flow_init(&f, dir->sg_table, SG_PRIO_MARK);
+        match_set_conj_id(&f.match, check_id);
+        match_set_dl_type(&f.match, htons(ETH_TYPE_IP));
+        pipeline_flow_goto(&f, dir->next_table);
+        const struct desired_flow *check = pipeline_add_built_flow(
+            sgc->ctx, dir->stage, DESIRED_OWNER_PORT, pp->port->id, &f);
+        pipeline_flow_uninit(&f);
         sg_add_rule_owner(sgc, check, r, rule_dir);
     }
-    svec_destroy(&remotes);
+    sg_matches_destroy(&remotes);
 }
 
 /* Adds the flows of local port 'pp' for both directions. */
@@ -626,20 +690,20 @@ sg_port(struct sg_ctx *sgc, const struct pipeline_port *pp)
     for (size_t d = 0; d < ARRAY_SIZE(sg_dirs); d++) {
         const struct sg_dir *dir = &sg_dirs[d];
 
+        /* "ip,<port_reg>=<ofport>": no zone yet drops its IP traffic. */
+        struct pipeline_flow f;
+        pipeline_flow_init(&f, dir->ct_table, SG_PRIO_CT_PORT);
+        match_set_dl_type(&f.match, htons(ETH_TYPE_IP));
+        match_set_reg(&f.match, dir->port_reg, pp->ofport);
+        if (pp->zone) {
+            pipeline_flow_ct(&f, pp->zone, dir->sg_table);
+        }
+        pipeline_add_built_flow(sgc->ctx, dir->stage, DESIRED_OWNER_PORT,
+                                pp->port->id, &f);
+        pipeline_flow_uninit(&f);
         if (!pp->zone) {
-            pipeline_add_flow(sgc->ctx, dir->stage, DESIRED_OWNER_PORT,
-                              pp->port->id,
-                              dir->ct_table, SG_PRIO_CT_PORT,
-                              "ip,%s=%#"PRIx32" actions=drop",
-                              dir->port_reg, pp->ofport);
             continue;
         }
-        pipeline_add_flow(sgc->ctx, dir->stage, DESIRED_OWNER_PORT,
-                          pp->port->id, dir->ct_table,
-                          SG_PRIO_CT_PORT, "ip,%s=%#"PRIx32" "
-                          "actions=ct(table=%d,zone=%"PRIu32")",
-                          dir->port_reg, pp->ofport, dir->sg_table,
-                          pp->zone);
 
         for (size_t i = 0; i < rules[d].n; i++) {
             sg_mark_flows(sgc, pp, dir, &rules[d].rules[i], dir, false);

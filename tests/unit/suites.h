@@ -73,6 +73,6 @@ void pipeline_fixture_destroy(struct pipeline_fixture *);
 int test_count_lines(const char *text, const char *suffix);
 void test_assert_line(const struct pipeline_fixture *, const char *suffix);
 void test_check_golden(const char *text, const char *relative);
-void test_check_parse_back(const char *text);
+void test_check_parse_back(const struct pipeline_fixture *);
 
 #endif /* tests/unit/suites.h */

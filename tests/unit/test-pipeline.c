@@ -19,10 +19,12 @@
 #include "host-view.h"
 #include "model.h"
 #include "openvswitch/dynamic-string.h"
+#include "openvswitch/ofp-actions.h"
 #include "openvswitch/ofp-flow.h"
 #include "openvswitch/ofp-group.h"
 #include "openvswitch/ofp-meter.h"
 #include "openvswitch/ofp-protocol.h"
+#include "openvswitch/ofpbuf.h"
 #include "packets.h"
 #include "pipeline.h"
 #include "pipeline-state.h"
@@ -620,13 +622,17 @@ START_TEST(test_warnings)
 }
 END_TEST
 
-/* Parses every line of 'text' back with OVS's own parsers (as ovs-ofctl
- * add-flows, add-groups and add-meter would) and checks that each flow
- * formats back to the same line. */
+/* Parses every line of the text of 'f''s table back with OVS's own parsers
+ * (as ovs-ofctl add-flows, add-groups and add-meter would) and checks that
+ * each flow formats back to the same line.  Then checks that every flow of
+ * the table, which the stages built from OVS's structures, is exactly what
+ * its text parses to: the same match, and actions that OpenFlow 1.3
+ * encodes to the same bytes (the structures themselves have uninitialized
+ * padding). */
 void
-test_check_parse_back(const char *text)
+test_check_parse_back(const struct pipeline_fixture *f)
 {
-    char *copy = xstrdup(text);
+    char *copy = xstrdup(f->text);
     char *save = NULL;
     for (char *line = strtok_r(copy, "\n", &save); line;
          line = strtok_r(NULL, "\n", &save)) {
@@ -671,21 +677,51 @@ test_check_parse_back(const char *text)
         ck_assert_msg(usable & OFPUTIL_P_OF13_OXM, "%s: not OF1.3", line);
     }
     free(copy);
+
+    const struct desired_flow *flow;
+    HMAP_FOR_EACH (flow, node, &f->table.flows) {
+        struct ds s = DS_EMPTY_INITIALIZER;
+        desired_flow_format(flow, &s);
+        struct ofputil_flow_mod fm;
+        enum ofputil_protocol usable;
+        char *error = parse_ofp_flow_mod_str(&fm, ds_cstr(&s), NULL, NULL,
+                                             OFPFC_ADD, &usable);
+        ck_assert_msg(!error, "%s: %s", ds_cstr(&s), error);
+        ck_assert_msg(minimatch_equal(&fm.match, &flow->match),
+                      "%s: the built match is not the parsed one",
+                      ds_cstr(&s));
+        struct ofpbuf parsed, built;
+        ofpbuf_init(&parsed, 0);
+        ofpbuf_init(&built, 0);
+        ofpacts_put_openflow_instructions(fm.ofpacts, fm.ofpacts_len,
+                                          &parsed, OFP13_VERSION);
+        ofpacts_put_openflow_instructions(flow->ofpacts, flow->ofpacts_len,
+                                          &built, OFP13_VERSION);
+        ck_assert_msg(parsed.size == built.size
+                      && !memcmp(parsed.data, built.data, parsed.size),
+                      "%s: the built actions are not the parsed ones",
+                      ds_cstr(&s));
+        ofpbuf_uninit(&parsed);
+        ofpbuf_uninit(&built);
+        minimatch_destroy(&fm.match);
+        free(fm.ofpacts);
+        ds_destroy(&s);
+    }
 }
 
 START_TEST(test_parse_back)
 {
     struct pipeline_fixture f;
     fixture_seed_host2(&f);
-    test_check_parse_back(f.text);
+    test_check_parse_back(&f);
     pipeline_fixture_destroy(&f);
 
     fixture_seed_host3(&f);
-    test_check_parse_back(f.text);
+    test_check_parse_back(&f);
     pipeline_fixture_destroy(&f);
 
     fixture_computea(&f);
-    test_check_parse_back(f.text);
+    test_check_parse_back(&f);
     pipeline_fixture_destroy(&f);
 }
 END_TEST

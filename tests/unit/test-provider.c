@@ -119,7 +119,7 @@ START_TEST(test_golden_provider_flat)
     fixture_single(&f, "10.0.0.2", FLAT_PORT_2);
     ck_assert_msg(!f.warnings.n, "%s", f.warnings.names[0]);
     test_check_golden(f.text, "golden/provider-flat.txt");
-    test_check_parse_back(f.text);
+    test_check_parse_back(&f);
     pipeline_fixture_destroy(&f);
 }
 END_TEST
@@ -130,7 +130,7 @@ START_TEST(test_golden_provider_vlan)
     fixture_single(&f, "10.0.0.3", VLAN_PORT_3);
     ck_assert_msg(!f.warnings.n, "%s", f.warnings.names[0]);
     test_check_golden(f.text, "golden/provider-vlan.txt");
-    test_check_parse_back(f.text);
+    test_check_parse_back(&f);
     pipeline_fixture_destroy(&f);
 }
 END_TEST
@@ -141,7 +141,7 @@ START_TEST(test_golden_provider_mixed)
     fixture_host1(&f, NULL, true);
     ck_assert_msg(!f.warnings.n, "%s", f.warnings.names[0]);
     test_check_golden(f.text, "golden/provider-mixed.txt");
-    test_check_parse_back(f.text);
+    test_check_parse_back(&f);
     pipeline_fixture_destroy(&f);
 }
 END_TEST

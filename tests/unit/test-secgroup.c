@@ -338,7 +338,7 @@ START_TEST(test_golden_secgroups)
                      "group sg-web rule 5: IPv6 rules are not supported "
                      "yet: skipped");
     test_check_golden(f.text, "golden/secgroups-host-a.txt");
-    test_check_parse_back(f.text);
+    test_check_parse_back(&f);
     pipeline_fixture_destroy(&f);
 }
 END_TEST
