@@ -427,14 +427,15 @@ source_url_digest(const struct source *source,
     sha1_to_hex(digest, hex);
 }
 
-/* Hands the accepted document, 'length' bytes of 'text' whose SHA-1 is
- * 'digest', to the cache writer, with the validators (ETag, Last-Modified)
+/* Hands the accepted document, 'length' bytes of 'text' (malloc()ed, taken
+ * over) whose SHA-1 is 'digest', to the cache writer, with the validators
+ * (ETag, Last-Modified)
  * it came with for <cache>.etag: "<SHA-1 of the document>\n<SHA-1 of the
  * URL>\n<ETag>\n<Last-Modified>\n", so that a restart asks the same
  * controller conditionally and an unchanged document costs a 304.  (The
  * URL's digest, not the URL: it may carry a password.) */
 static void
-source_write_cache(struct source *source, const char *text, size_t length,
+source_write_cache(struct source *source, char *text, size_t length,
                    const uint8_t digest[SHA1_DIGEST_SIZE])
 {
     char hex[SHA1_HEX_DIGEST_LEN + 1];
@@ -445,8 +446,7 @@ source_write_cache(struct source *source, const char *text, size_t length,
                                  source->etag ? source->etag : "",
                                  (source->last_modified
                                   ? source->last_modified : ""));
-    cache_writer_submit(source->cache_writer, xmemdup(text, length), length,
-                        validators);
+    cache_writer_submit(source->cache_writer, text, length, validators);
 }
 
 /* Logs how the last cache write went, once per change of its outcome. */
@@ -646,7 +646,9 @@ source_handle_document(struct source *source, const char *etag,
     source_replace_model(source, model, digest, &timing);
     source->rejected = false;
 
-    source_write_cache(source, text, length, digest);
+    /* The received bytes themselves, not a copy: a copy of a document of
+     * tens of MB costs its page faults on every change. */
+    source_write_cache(source, ds_steal_cstr(&source->body), length, digest);
 }
 
 /* Returns a copy of the value of response header 'name' of 'easy', or
@@ -723,6 +725,16 @@ source_receive(char *data, size_t size, size_t n, void *source_)
     if (source->body.length + length > source->max_document) {
         source->body_too_big = true;
         return 0;
+    }
+    if (!source->body.allocated) {
+        /* Room for the whole body at once, if its size is announced (a
+         * file's always is), rather than copies as it doubles. */
+        curl_off_t announced = -1;
+        curl_easy_getinfo(source->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T,
+                          &announced);
+        if (announced > 0 && (uint64_t) announced <= source->max_document) {
+            ds_reserve(&source->body, announced);
+        }
     }
     ds_put_buffer(&source->body, data, length);
     return length;
