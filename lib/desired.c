@@ -649,6 +649,41 @@ desired_table_unref_flow(struct desired_table *t,
     }
 }
 
+/* Replaces the actions of flow 'f' of 't', which one addition alone
+ * references, with the 'ofpacts_len' bytes of 'ofpacts', keeping its
+ * identity, cookie and owners: for a flow whose actions change often and
+ * whose owners are many (a shared conjunction clause flow), cheaper than
+ * taking it out and adding it again.  The change is tracked like an
+ * addition. */
+void
+desired_table_set_flow_actions(struct desired_table *t,
+                               const struct desired_flow *f_,
+                               const struct ofpact *ofpacts,
+                               size_t ofpacts_len)
+{
+    struct desired_flow *f = CONST_CAST(struct desired_flow *, f_);
+    ovs_assert(f->n_refs == 1);
+    desired_track_flow(t, f);
+
+    /* Clones keep the old body, match and actions; 'f' gets a body of its
+     * own, with a copy of the match. */
+    struct minimatch match;
+    minimatch_clone(&match, &f->match);
+    struct desired_flow *fresh = desired_flow_create(f->table_id,
+                                                     f->priority, f->cookie,
+                                                     &match, ofpacts,
+                                                     ofpacts_len);
+    struct desired_flow_body *old = desired_flow_body(f);
+    if (!--old->n_flows) {
+        minimatch_destroy(&f->match);
+        free(old);
+    }
+    f->match = fresh->match;
+    f->ofpacts = fresh->ofpacts;
+    f->ofpacts_len = fresh->ofpacts_len;
+    free(fresh);
+}
+
 /* Appends to 's' the canonical spec of group 'gm' for OpenFlow 1.3: what
  * "ovs-ofctl -O OpenFlow13 dump-groups" prints after "group_id=N,", e.g.
  * "type=select,bucket=actions=output:10".  ofctrl formats the switch's

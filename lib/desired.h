@@ -189,6 +189,10 @@ char *desired_table_add_flow_ofpacts(struct desired_table *,
 const struct desired_owner *desired_table_add_owner(
     struct desired_table *, const struct desired_flow *,
     enum desired_owner_kind, const char *id);
+void desired_table_set_flow_actions(struct desired_table *,
+                                    const struct desired_flow *,
+                                    const struct ofpact *,
+                                    size_t ofpacts_len);
 void desired_table_remove_owner(struct desired_table *,
                                 const struct desired_flow *,
                                 const struct desired_owner *);

@@ -39,6 +39,8 @@ struct pipeline_log_entry {
         PIPELINE_LOG_GROUP,     /* A reference to group 'id'. */
         PIPELINE_LOG_METER,     /* A reference to meter 'id'. */
         PIPELINE_LOG_CONJ,      /* Actions added to 'conj' by the unit. */
+        PIPELINE_LOG_MOVED,     /* Nothing: the entry moved to another
+                                 * log (pipeline_conj_update_tier()). */
     } type;
     union {
         const struct desired_flow *flow;        /* FLOW, OWNER: in the
@@ -142,9 +144,33 @@ pipeline_log_undo(struct pipeline_log *log, const void *unit,
         case PIPELINE_LOG_CONJ:
             pipeline_conj_remove_unit(e->conj, unit);
             break;
+        case PIPELINE_LOG_MOVED:
+            break;
         }
     }
     pipeline_log_destroy(log);
+}
+
+/* Takes back from 'table', the last first, the additions that 'log'
+ * recorded of flows at 'priority' (and their owners), and marks them
+ * moved: a flow is about to be added again with other actions. */
+static void
+pipeline_log_undo_priority(struct pipeline_log *log, uint16_t priority,
+                           struct desired_table *table)
+{
+    for (size_t i = log->n; i > 0; i--) {
+        struct pipeline_log_entry *e = &log->entries[i - 1];
+        if ((e->type == PIPELINE_LOG_FLOW || e->type == PIPELINE_LOG_OWNER)
+            && e->flow->priority == priority) {
+            if (e->owner) {
+                desired_table_remove_owner(table, e->flow, e->owner);
+            }
+            if (e->type == PIPELINE_LOG_FLOW) {
+                desired_table_unref_flow(table, e->flow);
+            }
+            e->type = PIPELINE_LOG_MOVED;
+        }
+    }
 }
 
 /* Adds a warning to the context (duplicates are removed at the end). */
@@ -883,16 +909,138 @@ pipeline_conj_tiers(struct pipeline_ctx *ctx,
     return n_tiers;
 }
 
-/* Adds to the context's table the flow of 'flow''s match at priority
+/* qsort() comparator for pointers to desired owners: by kind, then id. */
+static int
+pipeline_desired_owner_cmp(const void *a_, const void *b_)
+{
+    const struct desired_owner *a = *(const struct desired_owner **) a_;
+    const struct desired_owner *b = *(const struct desired_owner **) b_;
+    if (a->kind != b->kind) {
+        return a->kind < b->kind ? -1 : 1;
+    }
+    return strcmp(a->id, b->id);
+}
+
+/* qsort() comparator for pointers to conjunction flow owners. */
+static int
+pipeline_conj_owner_ptr_cmp(const void *a_, const void *b_)
+{
+    return pipeline_conj_owner_cmp(*(const struct pipeline_conj_owner **) a_,
+                                   *(const struct pipeline_conj_owner **) b_);
+}
+
+/* Tries to bring the flow that 'flow' put into the context's table at
+ * 'built->priority' at its last flush, recorded in 'old', up to date in
+ * place: its actions become those of 'built' and its owners the 'n_owners'
+ * of 'owners', whose least is 'first'.  Returns false, with nothing done,
+ * if 'old' has no flow at that priority, or one that another addition
+ * shares or whose cookie would change; then the caller undoes 'old' and
+ * adds the flow again.  On success the flow's entries move from 'old' to
+ * the context's log.
+ *
+ * A clause flow shared by many rules gets a conjunction action for each;
+ * putting it in place keeps the owners that stay (often thousands) where
+ * they are in the table's owner index, rather than removing and adding
+ * each. */
+static bool
+pipeline_conj_update_tier(struct pipeline_ctx *ctx, struct pipeline_log *old,
+                          const struct pipeline_flow *built,
+                          const struct pipeline_conj_owner **owners,
+                          size_t n_owners,
+                          const struct pipeline_conj_owner *first,
+                          enum desired_stage stage)
+{
+    const struct desired_flow *flow = NULL;
+    for (size_t i = 0; i < old->n && !flow; i++) {
+        const struct pipeline_log_entry *e = &old->entries[i];
+        if (e->type == PIPELINE_LOG_FLOW
+            && e->flow->priority == built->priority) {
+            flow = e->flow;
+        }
+    }
+    if (!flow || flow->n_refs != 1
+        || flow->cookie != desired_cookie(stage, first->kind, first->id)) {
+        return false;
+    }
+
+    /* The flow's owners as recorded, sorted; its entries are taken. */
+    size_t n_recorded = 0;
+    const struct desired_owner **recorded = xmalloc(
+        MAX(old->n, 1) * sizeof *recorded);
+    for (size_t i = 0; i < old->n; i++) {
+        struct pipeline_log_entry *e = &old->entries[i];
+        if ((e->type == PIPELINE_LOG_FLOW || e->type == PIPELINE_LOG_OWNER)
+            && e->flow == flow) {
+            recorded[n_recorded++] = e->owner;
+            e->type = PIPELINE_LOG_MOVED;
+        }
+    }
+    qsort(recorded, n_recorded, sizeof *recorded,
+          pipeline_desired_owner_cmp);
+    qsort(owners, n_owners, sizeof *owners, pipeline_conj_owner_ptr_cmp);
+
+    /* One FLOW entry holds the flow's reference (with its least owner, as
+     * when it was added); each other owner has an OWNER entry. */
+    size_t ref = ctx->log->n;       /* Appending moves the entries. */
+    pipeline_log_append(ctx->log, PIPELINE_LOG_FLOW)->flow = flow;
+    size_t i = 0, j = 0;
+    while (i < n_recorded || j < n_owners) {
+        int cmp;
+        if (i >= n_recorded) {
+            cmp = 1;
+        } else if (j >= n_owners) {
+            cmp = -1;
+        } else if (recorded[i]->kind != owners[j]->kind) {
+            cmp = recorded[i]->kind < owners[j]->kind ? -1 : 1;
+        } else {
+            cmp = strcmp(recorded[i]->id, owners[j]->id);
+        }
+
+        const struct desired_owner *kept;
+        if (cmp < 0) {
+            desired_table_remove_owner(ctx->table, flow, recorded[i++]);
+            continue;
+        } else if (cmp > 0) {
+            kept = desired_table_add_owner(ctx->table, flow, owners[j]->kind,
+                                           owners[j]->id);
+            j++;
+        } else {
+            kept = recorded[i];
+            i++;
+            j++;
+        }
+        if (!ctx->log->entries[ref].owner) {
+            ctx->log->entries[ref].owner = kept;
+        } else {
+            struct pipeline_log_entry *e = pipeline_log_append(
+                ctx->log, PIPELINE_LOG_OWNER);
+            e->flow = flow;
+            e->owner = kept;
+        }
+    }
+    free(recorded);
+
+    if (!ofpacts_equal(flow->ofpacts, flow->ofpacts_len, built->ofpacts.data,
+                       built->ofpacts.size)) {
+        desired_table_set_flow_actions(ctx->table, flow, built->ofpacts.data,
+                                       built->ofpacts.size);
+    }
+    return true;
+}
+
+/* Puts into the context's table the flow of 'flow''s match at priority
  * 'flow->priority' + 'tier' with those of its actions (sorted) whose
  * conjunction is in tier 'tier' of 'tiers' (an empty 'tiers': all in tier
  * 0), once each, if it has any; its owners are the objects that added
- * them, and the least of them names it in its cookie.  What is added is
- * recorded in 'flow->emitted'. */
+ * them, and the least of them names it in its cookie.  The flow that
+ * 'flow' put there at its last flush, recorded in 'old', is updated in
+ * place when it can be (pipeline_conj_update_tier()).  What is put there
+ * is recorded in 'flow->emitted'. */
 static void
 pipeline_conj_add_tier(struct pipeline_ctx *ctx,
                        struct pipeline_conj_flow *flow,
-                       const struct hmap *tiers, int tier)
+                       const struct hmap *tiers, int tier,
+                       struct pipeline_log *old)
 {
     struct pipeline_flow built;
     pipeline_flow_init(&built, flow->table_id, flow->priority + tier);
@@ -922,18 +1070,32 @@ pipeline_conj_add_tier(struct pipeline_ctx *ctx,
     }
 
     if (built.ofpacts.size) {
-        minimatch_expand(&flow->match, &built.match);
+        size_t n_owners = 0;
+        const struct pipeline_conj_owner **owners = xmalloc(
+            flow->n_owners * sizeof *owners);
+        for (size_t i = 0; i < flow->n_owners; i++) {
+            if (contributed[i]) {
+                owners[n_owners++] = &flow->owners[i];
+            }
+        }
+
         struct pipeline_log *log = ctx->log;
         ctx->log = &flow->emitted;
-        const struct desired_flow *added = pipeline_add_built_flow(
-            ctx, flow->stage, first->kind, first->id, &built);
-        for (size_t i = 0; i < flow->n_owners; i++) {
-            if (contributed[i] && &flow->owners[i] != first) {
-                pipeline_add_owner(ctx, added, flow->owners[i].kind,
-                                   flow->owners[i].id);
+        if (!pipeline_conj_update_tier(ctx, old, &built, owners, n_owners,
+                                       first, flow->stage)) {
+            pipeline_log_undo_priority(old, built.priority, ctx->table);
+            minimatch_expand(&flow->match, &built.match);
+            const struct desired_flow *added = pipeline_add_built_flow(
+                ctx, flow->stage, first->kind, first->id, &built);
+            for (size_t i = 0; i < n_owners; i++) {
+                if (owners[i] != first) {
+                    pipeline_add_owner(ctx, added, owners[i]->kind,
+                                       owners[i]->id);
+                }
             }
         }
         ctx->log = log;
+        free(owners);
     }
     free(contributed);
     pipeline_flow_uninit(&built);
@@ -1030,8 +1192,8 @@ pipeline_conj_flush(struct pipeline_ctx *ctx,
     for (size_t i = 0; i < conj->n_dirty; i++) {
         flow = conj->dirty[i];
         flow->dirty = false;
-        pipeline_log_undo(&flow->emitted, NULL, ctx->table);
         if (!flow->n_actions) {
+            pipeline_log_undo(&flow->emitted, NULL, ctx->table);
             hmap_remove(&conj->flows, &flow->node);
             pipeline_conj_flow_destroy(flow);
             continue;
@@ -1061,9 +1223,15 @@ pipeline_conj_flush(struct pipeline_ctx *ctx,
                               pipeline_conj_family_name(flows[i]));
         }
         for (size_t k = i; k < j; k++) {
+            /* What the last flush put into the table for the flow is
+             * updated in place, or taken back, tier by tier; what is left
+             * of it (tiers that are no more) is taken back at the end. */
+            struct pipeline_log old = flows[k]->emitted;
+            pipeline_log_init(&flows[k]->emitted);
             for (unsigned int tier = 0; tier < n_tiers; tier++) {
-                pipeline_conj_add_tier(ctx, flows[k], &tiers, tier);
+                pipeline_conj_add_tier(ctx, flows[k], &tiers, tier, &old);
             }
+            pipeline_log_undo(&old, NULL, ctx->table);
         }
 
         struct pipeline_conj_tier *t;

@@ -220,6 +220,51 @@ START_TEST(test_clone_shares_match_and_actions)
 }
 END_TEST
 
+START_TEST(test_set_flow_actions_keeps_clones)
+{
+    struct desired_table t, tracker;
+    desired_table_init(&t);
+    desired_table_init(&tracker);
+    add_ok(&t, 55, 100, 7, "ip,nw_src=10.0.0.1",
+           "conjunction(5,2/2)");
+    struct desired_flow *f = CONTAINER_OF(hmap_first(&t.flows),
+                                          struct desired_flow, node);
+    const struct desired_owner *owner = desired_table_add_owner(
+        &t, f, DESIRED_OWNER_SECGROUP, "sg-1");
+    struct desired_flow *installed = desired_flow_clone(f);
+    desired_table_track(&t, &tracker);
+
+    struct desired_flow *other;
+    ck_assert_ptr_null(desired_table_add_flow(
+                           &t, 55, 100, 7, "ip,nw_src=10.0.0.2",
+                           "conjunction(5,2/2),conjunction(6,2/2)",
+                           (const struct desired_flow **) &other));
+    desired_table_set_flow_actions(&t, f, other->ofpacts,
+                                   other->ofpacts_len);
+
+    /* The flow has the new actions, its owner and identity; the clone
+     * keeps the old actions; the change is tracked. */
+    ck_assert(desired_flow_actions_equal(f, other));
+    ck_assert(!desired_flow_actions_equal(f, installed));
+    ck_assert(desired_owner_has_flow(owner, f));
+    ck_assert_ptr_eq(desired_table_find_flow(&t, 55, 100, &installed->match),
+                     f);
+    ck_assert_ptr_nonnull(desired_table_find_flow(&tracker, 55, 100,
+                                                  &installed->match));
+    struct ds s = DS_EMPTY_INITIALIZER;
+    desired_flow_format(installed, &s);
+    ck_assert_msg(strstr(ds_cstr(&s), "actions=conjunction(5,2/2)"), "%s",
+                  ds_cstr(&s));
+    ds_destroy(&s);
+
+    desired_table_track(&t, NULL);
+    desired_table_remove_owner(&t, f, owner);
+    desired_table_destroy(&t);
+    desired_flow_destroy(installed);
+    desired_table_destroy(&tracker);
+}
+END_TEST
+
 START_TEST(test_parse_errors)
 {
     struct desired_table t;
@@ -311,6 +356,7 @@ test_desired_suite(void)
     tcase_add_test(tc, test_flow_format_matches_dump_flows);
     tcase_add_test(tc, test_merge_and_conflict);
     tcase_add_test(tc, test_clone_shares_match_and_actions);
+    tcase_add_test(tc, test_set_flow_actions_keeps_clones);
     tcase_add_test(tc, test_parse_errors);
     tcase_add_test(tc, test_groups_and_meters_canonical);
     suite_add_tcase(s, tc);
