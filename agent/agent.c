@@ -34,6 +34,7 @@
 #include "notify.h"
 #include "ofctrl.h"
 #include "openvswitch/dynamic-string.h"
+#include "openvswitch/poll-loop.h"
 #include "openvswitch/vlog.h"
 #include "ovsdb-idl.h"
 #include "pipeline.h"
@@ -74,6 +75,10 @@ COVERAGE_DEFINE(agent_memory_trim);
  * full computation, is followed by returning the heap's free memory to the
  * system (see agent_trim_memory()). */
 #define AGENT_TRIM_MIN_FLOW_MODS 10000
+
+/* How long after start the first computation may wait for the bridge's
+ * snapshot to be asked for (see agent_run_compute()). */
+#define AGENT_SNAPSHOT_WAIT_MS 1000
 
 /* The whole agent.  Owns every module. */
 struct agent {
@@ -369,11 +374,21 @@ agent_track_change(struct agent *agent)
 
 /* Runs the computation, timing it for the change being followed.  Nothing
  * is computed while the first install waits for the plumbing: its result
- * would lack the flows of the ports about to get their ofports. */
+ * would lack the flows of the ports about to get their ofports.  Nor, for
+ * at most AGENT_SNAPSHOT_WAIT_MS after start, before the bridge has been
+ * asked for its flows: then ovs-vswitchd dumps them (a second for 200,000
+ * flows) while the pipeline is computed, not after. */
 static void
 agent_run_compute(struct agent *agent)
 {
-    if (ofctrl_holds_first_install(agent->ofctrl, time_msec())) {
+    long long int now = time_msec();
+    if (ofctrl_holds_first_install(agent->ofctrl, now)) {
+        return;
+    }
+    if (!compute_has_desired(agent->compute)
+        && ofctrl_is_connecting(agent->ofctrl)
+        && now < agent->started + AGENT_SNAPSHOT_WAIT_MS) {
+        poll_timer_wait_until(agent->started + AGENT_SNAPSHOT_WAIT_MS);
         return;
     }
     uint64_t before = (compute_has_desired(agent->compute)
@@ -453,7 +468,9 @@ agent_check_change_applied(struct agent *agent)
 
 /* Does the agent's work, in the order of the data flow: database and
  * settings, controller source -> model -> host view, plumbing -> local
- * facts, host state -> desired state, desired state -> bridge. */
+ * facts, host state -> desired state, desired state -> bridge.  The
+ * bridge connection is kept (and its snapshot read) before the
+ * computation, so that a snapshot is under way while the first one runs. */
 void
 agent_run(struct agent *agent)
 {
@@ -487,6 +504,12 @@ agent_run(struct agent *agent)
     }
     vr_monitor_run(agent->vr_monitor, &agent->state,
                    agent->settings_ok ? &agent->settings : NULL);
+    if (agent->settings_ok) {
+        char *target = agent_switch_target(agent);
+        ofctrl_set_target(agent->ofctrl, target);
+        free(target);
+    }
+    ofctrl_run(agent->ofctrl);
     agent_run_compute(agent);
     if (agent->state.seqno != agent->published_seqno) {
         agent->published_seqno = agent->state.seqno;
@@ -498,12 +521,6 @@ agent_run(struct agent *agent)
         metadata_server_run(agent->metadata, &agent->settings, time_msec());
     }
 
-    if (agent->settings_ok) {
-        char *target = agent_switch_target(agent);
-        ofctrl_set_target(agent->ofctrl, target);
-        free(target);
-    }
-    ofctrl_run(agent->ofctrl);
     if (compute_has_desired(agent->compute)) {
         ofctrl_put(agent->ofctrl, compute_desired(agent->compute),
                    compute_changes(agent->compute),

@@ -1046,6 +1046,14 @@ ofctrl_set_unplumbed(struct ofctrl *ofctrl, const struct sset *unplumbed,
     }
 }
 
+/* Returns true if 'ofctrl' has a bridge to connect to but has not yet
+ * asked it for its flows (the connection is being made, or down). */
+bool
+ofctrl_is_connecting(const struct ofctrl *ofctrl)
+{
+    return ofctrl->target && ofctrl->state == OFCTRL_DISCONNECTED;
+}
+
 /* Returns true if the first install after start is to wait, at time_msec()
  * 'now', for ports that have no ofport yet (ofctrl_set_unplumbed()): then
  * neither computing the desired state nor installing it is worth it.  Only

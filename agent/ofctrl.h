@@ -76,6 +76,7 @@ void ofctrl_wait(struct ofctrl *);
 
 void ofctrl_set_unplumbed(struct ofctrl *, const struct sset *unplumbed,
                           long long int now);
+bool ofctrl_is_connecting(const struct ofctrl *);
 bool ofctrl_holds_first_install(struct ofctrl *, long long int now);
 void ofctrl_put(struct ofctrl *, const struct desired_table *,
                 struct desired_table *changed,

@@ -286,13 +286,18 @@ desired_flow_actions_text(const struct desired_flow *f)
 }
 
 /* Returns true if 'a' and 'b' have the same actions (cookies are not
- * compared).  Actions are compared as OVS prints them: ofpacts_equal()
- * compares bytes, and OVS leaves the padding inside some actions (e.g.
- * set_field) uninitialized. */
+ * compared).  Equal bytes are the same actions; otherwise the actions are
+ * compared as OVS prints them, since ofpacts_equal() compares bytes and
+ * OVS leaves the padding inside some actions (e.g. set_field)
+ * uninitialized and records how a decoded action was encoded. */
 bool
 desired_flow_actions_equal(const struct desired_flow *a,
                            const struct desired_flow *b)
 {
+    if (ofpacts_equal(a->ofpacts, a->ofpacts_len, b->ofpacts,
+                      b->ofpacts_len)) {
+        return true;
+    }
     char *ta = desired_flow_actions_text(a);
     char *tb = desired_flow_actions_text(b);
     bool equal = !strcmp(ta, tb);
