@@ -946,11 +946,12 @@ secgroup_parse(struct checker *c, const struct json_reader_value *json,
     checker_set_object(c, NULL, NULL);
 }
 
-/* Frees 'subnet' and everything it owns.  'subnet' may be NULL. */
+/* Drops a reference to 'subnet' (may be NULL), freeing it and everything
+ * it owns with the last one. */
 static void
-subnet_destroy(struct model_subnet *subnet)
+subnet_unref(struct model_subnet *subnet)
 {
-    if (!subnet) {
+    if (!subnet || --subnet->n_refs) {
         return;
     }
     free(subnet->id);
@@ -978,12 +979,13 @@ subnet_destroy(struct model_subnet *subnet)
     free(subnet);
 }
 
-/* Returns a deep copy of 'src', its digest included, which the caller must
- * free with subnet_destroy(). */
+/* Returns a deep copy of 'src', its digest included, with one reference,
+ * which the caller drops with subnet_unref(). */
 static struct model_subnet *
 subnet_clone(const struct model_subnet *src)
 {
     struct model_subnet *dst = xmemdup(src, sizeof *src);
+    dst->n_refs = 1;
 
     dst->id = xstrdup(src->id);
     dst->vpc_id = xstrdup(src->vpc_id);
@@ -1171,7 +1173,7 @@ subnet_find_clash(struct model_subnet *const *subnets, size_t n,
 /* Parses the subnet 'json' into a new subnet, checking its metadata and vni
  * against the 'n_good' subnets of 'good' (some may be NULL).  'c->subnet'
  * names it and 'id' is its id, already checked, or NULL.  Returns the
- * subnet, which the caller must free with subnet_destroy(), or NULL after
+ * subnet, which the caller must free with subnet_unref(), or NULL after
  * reporting every problem.  'dups' serves to find duplicate ports. */
 static struct model_subnet *
 subnet_parse(struct checker *c, const struct json_reader_value *json,
@@ -1183,6 +1185,7 @@ subnet_parse(struct checker *c, const struct json_reader_value *json,
     const char *s_value;
     long long int n;
 
+    s->n_refs = 1;
     s->id = xstrdup(id ? id : "");
     if (get_integer(c, json, "version", true, 0, LLONG_MAX, &n)) {
         s->version = n;
@@ -1246,7 +1249,7 @@ subnet_parse(struct checker *c, const struct json_reader_value *json,
     }
 
     if (!c->ok) {
-        subnet_destroy(s);
+        subnet_unref(s);
         return NULL;
     }
     return s;
@@ -1254,17 +1257,27 @@ subnet_parse(struct checker *c, const struct json_reader_value *json,
 
 /* Adds the id of every security group defined in the document's 'subnets'
  * (parsed from 'text', not expanded) to 'sgs', without validating anything
- * else.  Only the members of each subnet and its "securitygroups" are
+ * else.  The groups of a subnet whose text is that of a subnet of the
+ * previous model ('same[i]' for the i-th) are taken from that subnet; of
+ * the others, only the members of the subnet and its "securitygroups" are
  * expanded, into 'scratch' and a tree of its own. */
 static void
 collect_secgroup_ids(const char *text, const struct json_reader_value *subnets,
+                     struct model_subnet *const *same,
                      struct json_reader_tree *scratch, struct sset *sgs)
 {
     struct json_reader_tree groups;
 
     json_reader_tree_init(&groups);
+    size_t i = 0;
     for (const struct json_reader_value *elem = array_first(subnets);
-         elem; elem = array_next(subnets, elem)) {
+         elem; elem = array_next(subnets, elem), i++) {
+        if (same[i]) {
+            for (size_t j = 0; j < same[i]->n_secgroups; j++) {
+                sset_add(sgs, same[i]->secgroups[j].id);
+            }
+            continue;
+        }
         if (elem->type != JSON_READER_OBJECT) {
             continue;
         }
@@ -1290,6 +1303,81 @@ collect_secgroup_ids(const char *text, const struct json_reader_value *subnets,
     json_reader_tree_destroy(&groups);
 }
 
+/* Returns true if every security group that the 'n' ports of 'ports' name
+ * is in 'all_sgs'. */
+static bool
+ports_sgs_known(const struct model_port *ports, size_t n,
+                const struct sset *all_sgs)
+{
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < ports[i].n_sg_ids; j++) {
+            if (!sset_contains(all_sgs, ports[i].sg_ids[j])) {
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+/* Returns true if every security group that 'subnet' names (its ports'
+ * groups, its rules' remote groups) is in 'all_sgs': what parsing the
+ * subnet again would check against the rest of the document. */
+static bool
+subnet_sgs_known(const struct model_subnet *subnet,
+                 const struct sset *all_sgs)
+{
+    if (!ports_sgs_known(subnet->ports, subnet->n_ports, all_sgs)
+        || !ports_sgs_known(subnet->gateway_ports, subnet->n_gateway_ports,
+                            all_sgs)
+        || (subnet->dhcp_port
+            && !ports_sgs_known(subnet->dhcp_port, 1, all_sgs))) {
+        return false;
+    }
+    for (size_t i = 0; i < subnet->n_secgroups; i++) {
+        const struct model_secgroup *sg = &subnet->secgroups[i];
+        for (size_t j = 0; j < sg->n_rules; j++) {
+            const char *remote = sg->rules[j].remote_group_id;
+            if (remote && !sset_contains(all_sgs, remote)) {
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+/* Returns a 64-bit digest of the set of security group ids 'sgs', which
+ * does not depend on their order. */
+static uint64_t
+secgroup_ids_digest(const struct sset *sgs)
+{
+    uint64_t digest = sset_count(sgs);
+    const char *id;
+    SSET_FOR_EACH (id, sgs) {
+        digest += ((uint64_t) hash_string(id, 0) << 32) | hash_string(id, 1);
+    }
+    return digest;
+}
+
+/* A subnet of the previous model, by digest, in model_build(). */
+struct subnet_by_digest {
+    struct hmap_node node;      /* By hash_uint64(subnet->digest). */
+    struct model_subnet *subnet;        /* In the previous model. */
+};
+
+/* Returns the subnet of 'index' (struct subnet_by_digest) with 'digest', or
+ * NULL. */
+static struct model_subnet *
+subnet_find_digest(const struct hmap *index, uint64_t digest)
+{
+    const struct subnet_by_digest *entry;
+    HMAP_FOR_EACH_WITH_HASH (entry, node, hash_uint64(digest), index) {
+        if (entry->subnet->digest == digest) {
+            return entry->subnet;
+        }
+    }
+    return NULL;
+}
+
 /* Returns a 64-bit hash of the text of the subnet 'json', parsed from
  * 'text'. */
 static uint64_t
@@ -1304,7 +1392,15 @@ subnet_digest(const char *text, const struct json_reader_value *json)
 /* Builds a model from the document's 'subnets' (NULL for none), parsed from
  * 'text' and not expanded, its bad subnets replaced by their version in
  * 'previous' (which may be NULL) where possible.  Adds every problem to
- * 'errors'.  The caller owns the result. */
+ * 'errors'.  The caller owns the result.
+ *
+ * A subnet whose text is that of a subnet of 'previous' (same digest) is
+ * that subnet, shared, not parsed again, if what it refers to in the rest
+ * of the document is still there (its id is not taken by an earlier
+ * subnet, its metadata and vni clash with none, the security groups it
+ * names exist): a subnet was only kept if it had no problem, and its own
+ * text is all the rest of its checks read.  Most documents change a few
+ * subnets, so most of the parsing is skipped. */
 static struct model *
 model_build(const char *text, const struct json_reader_value *subnets,
             const struct model *previous, struct svec *errors)
@@ -1321,10 +1417,31 @@ model_build(const char *text, const struct json_reader_value *subnets,
 
     json_reader_tree_init(&scratch);
     port_dups_init(&dups);
-    collect_secgroup_ids(text, subnets, &scratch, &all_sgs);
+
+    /* Each subnet's digest, and the subnet of 'previous' with its text. */
+    struct hmap by_digest = HMAP_INITIALIZER(&by_digest);
+    for (size_t i = 0; previous && i < previous->n_subnets; i++) {
+        struct subnet_by_digest *entry = xmalloc(sizeof *entry);
+        entry->subnet = previous->subnets[i];
+        hmap_insert(&by_digest, &entry->node,
+                    hash_uint64(entry->subnet->digest));
+    }
+    uint64_t *digests = xcalloc(n, sizeof *digests);
+    struct model_subnet **same = xcalloc(n, sizeof *same);
+    const struct json_reader_value *elem = array_first(subnets);
+    for (size_t i = 0; i < n; i++, elem = array_next(subnets, elem)) {
+        if (elem->type == JSON_READER_OBJECT) {
+            digests[i] = subnet_digest(text, elem);
+            same[i] = subnet_find_digest(&by_digest, digests[i]);
+        }
+    }
+
+    collect_secgroup_ids(text, subnets, same, &scratch, &all_sgs);
+    uint64_t sgs_digest = secgroup_ids_digest(&all_sgs);
+    bool same_sgs = previous && previous->sgs_digest == sgs_digest;
 
     /* First pass: parse every subnet. */
-    const struct json_reader_value *elem = array_first(subnets);
+    elem = array_first(subnets);
     for (size_t i = 0; i < n; i++, elem = array_next(subnets, elem)) {
         const struct json_reader_value *json = elem;
         struct checker c = {
@@ -1340,6 +1457,18 @@ model_build(const char *text, const struct json_reader_value *subnets,
                    json_kind(json->type));
             svec_add_nocopy(&messages[i], xasprintf("%s: left out",
                                                     c.subnet));
+            free(c.subnet);
+            continue;
+        }
+
+        if (same[i] && !shash_find(&first, same[i]->id)
+            && !subnet_find_clash(good, i, same[i])
+            && (same_sgs || subnet_sgs_known(same[i], &all_sgs))) {
+            size_t *index = xmalloc(sizeof *index);
+            *index = i;
+            shash_add(&first, same[i]->id, index);
+            same[i]->n_refs++;
+            good[i] = same[i];
             free(c.subnet);
             continue;
         }
@@ -1365,7 +1494,7 @@ model_build(const char *text, const struct json_reader_value *subnets,
 
         good[i] = subnet_parse(&c, json, id, &all_sgs, &dups, good, i);
         if (good[i]) {
-            good[i]->digest = subnet_digest(text, json);
+            good[i]->digest = digests[i];
         } else {
             bad_ids[i] = id ? xstrdup(id) : NULL;
             if (!id) {
@@ -1409,6 +1538,7 @@ model_build(const char *text, const struct json_reader_value *subnets,
 
     struct model *model = xzalloc(sizeof *model);
     model->n_refs = 1;
+    model->sgs_digest = sgs_digest;
     model->subnets = xcalloc(n, sizeof *model->subnets);
     for (size_t i = 0; i < n; i++) {
         if (good[i]) {
@@ -1423,7 +1553,14 @@ model_build(const char *text, const struct json_reader_value *subnets,
     free(good);
     free(messages);
     free(bad_ids);
+    free(digests);
+    free(same);
     shash_destroy_free_data(&first);
+    struct subnet_by_digest *entry;
+    HMAP_FOR_EACH_POP (entry, node, &by_digest) {
+        free(entry);
+    }
+    hmap_destroy(&by_digest);
     sset_destroy(&all_sgs);
     json_reader_tree_destroy(&scratch);
     ds_destroy(&object);
@@ -1530,6 +1667,7 @@ model_clone(const struct model *model)
 {
     struct model *clone = xzalloc(sizeof *clone);
     clone->n_refs = 1;
+    clone->sgs_digest = model->sgs_digest;
 
     clone->n_subnets = model->n_subnets;
     clone->subnets = xcalloc(model->n_subnets, sizeof *clone->subnets);
@@ -1563,7 +1701,7 @@ model_unref(struct model *model)
         return;
     }
     for (size_t i = 0; i < model->n_subnets; i++) {
-        subnet_destroy(model->subnets[i]);
+        subnet_unref(model->subnets[i]);
     }
     free(model->subnets);
     free(model);

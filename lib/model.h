@@ -123,6 +123,9 @@ struct model_subnet {
                                  * have equal content (up to hash
                                  * collisions), so an unchanged subnet can be
                                  * recognised without comparing it. */
+    unsigned int n_refs;        /* The models that hold it: a document's
+                                 * unchanged subnet is shared with the
+                                 * previous model, not parsed again. */
 };
 
 /* A whole document.  Subnets keep document order.  Reference-counted:
@@ -130,8 +133,14 @@ struct model_subnet {
 struct model {
     unsigned int n_refs;        /* References; the model is freed when the
                                  * last one is dropped. */
-    struct model_subnet **subnets;      /* Owned array of owned subnets. */
+    struct model_subnet **subnets;      /* Owned array of subnets, each
+                                         * counted (possibly shared with
+                                         * other models). */
     size_t n_subnets;
+    uint64_t sgs_digest;        /* Of the ids of the security groups the
+                                 * document defines: when the next
+                                 * document's equal it, the subnets it
+                                 * shares still name only known groups. */
 };
 
 /* Returns true if 'subnet' is on a provider (flat or VLAN) network, reached

@@ -492,6 +492,89 @@ static const struct bad_case bad_cases[] = {
 
 /* A bad field makes the subnet keep its last good version, and leaves the
  * previous model alone. */
+/* A subnet whose port is in group SG (empty for none) and that defines the
+ * groups of the JSON array GROUPS. */
+#define SG_SUBNET(ID, METADATA, SG, GROUPS)                                 \
+    "{\"id\": \""ID"\", \"version\": 1, \"vpcId\": \"v\", "              \
+    "\"tenantId\": \"t\", \"metadata\": "#METADATA", "                    \
+    "\"vni\": "#METADATA", \"mtu\": 1500, \"network\": \"10.0.0.0/24\", "  \
+    "\"routers\": [\"10.1.0.1\"], \"ports\": [{\"id\": \"p"ID"\", "       \
+    "\"version\": 1, \"fixedip\": \"10.0.0.5\", \"deviceId\": \"tap\", "  \
+    "\"mac\": \"fa:16:3e:00:00:01\", \"host\": \"10.2.0.1\", "             \
+    "\"type\": 0, \"securitygroupIds\": ["SG"]}], "                        \
+    "\"securitygroups\": "GROUPS"}"
+
+/* A group with one rule that allows ingress TCP from group REMOTE. */
+#define SG_GROUP(ID, REMOTE)                                                \
+    "{\"id\": \""ID"\", \"securitygroupRules\": [{\"direction\": 0, "      \
+    "\"type\": 0, \"proto\": 6, \"ipPrefix\": \"\", \"ipVersion\": 0, "    \
+    "\"portStart\": 0, \"portEnd\": 0, \"remoteGroupId\": \""REMOTE"\"}]}"
+
+#define SG_DOC(...) "{\"code\": 0, \"Result\": {\"subnets\": ["__VA_ARGS__"]}}"
+
+/* Parses 'text' with 'previous' and checks that it gives exactly one
+ * problem, which contains 'problem'; returns the model. */
+static struct model *
+parse_one_problem(const char *text, const struct model *previous,
+                  const char *problem)
+{
+    struct svec errors = SVEC_EMPTY_INITIALIZER;
+    struct model *model = NULL;
+    char *error = model_parse(text, previous, &model, &errors);
+    ck_assert_msg(!error, "%s", error);
+    ck_assert_msg(errors.n >= 1 && strstr(errors.names[0], problem),
+                  "expected \"%s\", got %"PRIuSIZE" problems: %s", problem,
+                  errors.n, errors.n ? errors.names[0] : "");
+    svec_destroy(&errors);
+    return model;
+}
+
+/* A subnet whose text did not change is the previous model's subnet,
+ * shared, unless what it names elsewhere in the document changed: then it
+ * is checked as if parsed again. */
+START_TEST(test_model_shares_unchanged_subnets)
+{
+    struct model *a = parse_good(SG_DOC(
+        SG_SUBNET("s1", 1, "\"g2\"", "[]") ", "
+        SG_SUBNET("s2", 2, "", "[" SG_GROUP("g2", "g2") "]")), NULL);
+
+    /* s2 changes (its metadata), s1 does not: s1 is shared. */
+    struct model *b = parse_good(SG_DOC(
+        SG_SUBNET("s1", 1, "\"g2\"", "[]") ", "
+        SG_SUBNET("s2", 4, "", "[" SG_GROUP("g2", "g2") "]")), a);
+    ck_assert_ptr_eq(model_find_subnet(b, "s1"), model_find_subnet(a, "s1"));
+    ck_assert_ptr_ne(model_find_subnet(b, "s2"), model_find_subnet(a, "s2"));
+    ck_assert_uint_eq(model_find_subnet(b, "s2")->metadata, 4);
+    ck_assert_uint_eq(model_find_subnet(b, "s1")->n_refs, 2);
+    model_unref(a);
+    ck_assert_uint_eq(model_find_subnet(b, "s1")->n_refs, 1);
+    ck_assert_str_eq(model_find_subnet(b, "s1")->ports[0].sg_ids[0], "g2");
+
+    /* Group g2 is gone: s1, unchanged, names an unknown group. */
+    struct model *c = parse_one_problem(SG_DOC(
+        SG_SUBNET("s1", 1, "\"g2\"", "[]") ", "
+        SG_SUBNET("s2", 4, "", "[]")), b, "unknown securitygroup");
+    model_unref(c);
+
+    /* A new subnet before s1 takes its metadata: s1 clashes. */
+    c = parse_one_problem(SG_DOC(
+        SG_SUBNET("s0", 1, "", "[]") ", "
+        SG_SUBNET("s1", 1, "\"g2\"", "[]") ", "
+        SG_SUBNET("s2", 4, "", "[" SG_GROUP("g2", "g2") "]")), b,
+        "duplicate metadata");
+    model_unref(c);
+
+    /* A subnet before s1 takes its id: s1 is the duplicate. */
+    c = parse_one_problem(SG_DOC(
+        SG_SUBNET("s1", 3, "", "[]") ", "
+        SG_SUBNET("s1", 1, "\"g2\"", "[]") ", "
+        SG_SUBNET("s2", 4, "", "[" SG_GROUP("g2", "g2") "]")), b,
+        "duplicate subnet id");
+    model_unref(c);
+    model_unref(b);
+}
+END_TEST
+
 START_TEST(test_model_bad_field)
 {
     const struct bad_case *bc = &bad_cases[_i];
@@ -995,6 +1078,7 @@ test_model_suite(void)
     tcase_add_test(tc, test_model_seed);
     tcase_add_test(tc, test_model_clone);
     tcase_add_test(tc, test_model_digest);
+    tcase_add_test(tc, test_model_shares_unchanged_subnets);
     tcase_add_loop_test(tc, test_model_bad_field, 0, ARRAY_SIZE(bad_cases));
     tcase_add_test(tc, test_model_not_json);
     tcase_add_test(tc, test_model_controller_error);
