@@ -207,11 +207,20 @@ size_failed() {
     { cat "$table"; echo; } >>"$tables"
 }
 
-# Succeeds if bridge br0 has the table 45 flow of MAC $1 (a port's L2
-# flow), as seen by ovs-ofctl.
-port_flows_present() {
-    ovs-ofctl -O OpenFlow13 --no-stats dump-flows br0 "table=45,dl_dst=$1" \
-        | grep -q cookie
+# Waits until the flow monitor's output $1 has, after its first $2 lines,
+# an event $3 ("ADDED" or "DELETED") of the table 45 flow of MAC $4 (a
+# port's L2 flow): the switch saying that the flow came or went, as it
+# happens.
+wait_flow_event() {
+    local deadline=$(( SECONDS + 60 ))
+    until tail -n "+$(( $2 + 1 ))" "$1" | grep -q "event=$3 .*dl_dst=$4"
+    do
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            echo "no $3 event for $4 in 60 s" >&2
+            return 1
+        fi
+        sleep 0.002
+    done
 }
 
 # Replaces the agent's document with $1 atomically.
@@ -468,18 +477,29 @@ for p in json.load(open(sys.argv[1]))["Result"]["subnets"][0]["ports"]:
     # Three changes, each once the last has settled: the port added (the
     # first change after the cold start, whose memory the agent returned to
     # the system after its full computation), removed, and added again.
+    # Each is timed from the document file's rename to the switch's flow
+    # monitor event for the port's L2 flow (no polling of the switch).
+    monitor=$work/flow-monitor.txt
+    stdbuf -oL ovs-ofctl -O OpenFlow13 monitor br0 'watch:!initial,table=45' \
+        >"$monitor" 2>&1 &
+    monitor_pid=$!
     seen=()
     for step in added removed added; do
         wait_settled >/dev/null
+        cp "${doc%.json}-$step.json" "$SANDBOX/subnets.json.tmp"
+        lines=$(wc -l <"$monitor")
+        event=ADDED
+        [ "$step" = added ] || event=DELETED
         start=$(now_ms)
-        put_document "${doc%.json}-$step.json"
-        if [ "$step" = added ]; then
-            until port_flows_present "$mac"; do :; done
+        mv "$SANDBOX/subnets.json.tmp" "$SANDBOX/subnets.json"
+        if wait_flow_event "$monitor" "$lines" "$event" "$mac"; then
+            seen+=($(( $(now_ms) - start )))
         else
-            while port_flows_present "$mac"; do :; done
+            seen+=(60000)     # Reported as missed: no event in 60 s.
         fi
-        seen+=($(( $(now_ms) - start )))
     done
+    kill "$monitor_pid"
+    wait "$monitor_pid" 2>/dev/null || true
     sandbox_stop
     table=$work/table-latency.md
     {
