@@ -29,8 +29,8 @@
 #include "packets.h"
 
 struct pipeline_flow {
-    uint8_t table_id;
-    uint16_t priority;
+    uint8_t table_id;           /* The OpenFlow table it goes into. */
+    uint16_t priority;          /* Its priority in that table. */
     struct match match;         /* Starts as a catch-all. */
     struct ofpbuf ofpacts;      /* The actions, in 'stub' while they fit;
                                  * owned (pipeline_flow_uninit()). */

@@ -6,7 +6,9 @@
 
 /* libFuzzer harness for the controller's document: parses the input with and
  * without a previous model, checks the invariants the rest of the agent
- * relies on, builds host views and frees everything.  Built and run by
+ * relies on, builds host views and frees everything; parsed again with its
+ * own model as the previous one, it must share every subnet and report the
+ * same problems.  Built and run by
  * tests/fuzz/run-fuzz.sh. */
 
 #include <config.h>
@@ -133,6 +135,37 @@ parse_and_check(const char *text, const struct model *previous)
     svec_destroy(&errors);
 }
 
+/* Parses 'text' twice, the second time with the first model as the
+ * previous one, and aborts unless the second shares every subnet of the
+ * first (the same text, the same checks) and reports the same problems. */
+static void
+check_sharing(const char *text)
+{
+    struct svec errors1 = SVEC_EMPTY_INITIALIZER;
+    struct svec errors2 = SVEC_EMPTY_INITIALIZER;
+    struct model *first, *second;
+
+    char *error = model_parse(text, NULL, &first, &errors1);
+    if (error) {
+        free(error);
+        return;
+    }
+    ovs_assert(!model_parse(text, first, &second, &errors2));
+    ovs_assert(second->n_subnets == first->n_subnets);
+    for (size_t i = 0; i < first->n_subnets; i++) {
+        ovs_assert(second->subnets[i] == first->subnets[i]);
+    }
+    ovs_assert(errors2.n == errors1.n);
+    for (size_t i = 0; i < errors1.n; i++) {
+        ovs_assert(!strcmp(errors1.names[i], errors2.names[i]));
+    }
+    model_unref(first);
+    check_model(second);
+    model_unref(second);
+    svec_destroy(&errors1);
+    svec_destroy(&errors2);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -146,6 +179,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     parse_and_check(text, NULL);
     parse_and_check(text, previous);
+    check_sharing(text);
 
     model_unref(previous);
     free(text);
