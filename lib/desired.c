@@ -46,6 +46,30 @@ desired_stage_name(enum desired_stage stage)
     return "unknown";
 }
 
+/* Returns a negative, zero or positive number as the owner of 'kind' named
+ * 'id' sorts before, with or after the one of 'other_kind' named
+ * 'other_id': by kind, then id.  The least owner of a flow names it in its
+ * cookie, and explanations list owners in this order. */
+int
+desired_owner_cmp(enum desired_owner_kind kind, const char *id,
+                  enum desired_owner_kind other_kind, const char *other_id)
+{
+    if (kind != other_kind) {
+        return kind < other_kind ? -1 : 1;
+    }
+    return strcmp(id, other_id);
+}
+
+/* qsort() comparator for pointers to struct desired_owner, in the order of
+ * desired_owner_cmp(). */
+int
+desired_owner_ptr_cmp(const void *a_, const void *b_)
+{
+    const struct desired_owner *a = *(const struct desired_owner **) a_;
+    const struct desired_owner *b = *(const struct desired_owner **) b_;
+    return desired_owner_cmp(a->kind, a->id, b->kind, b->id);
+}
+
 /* Returns the name of owner kind 'kind', e.g. "port". */
 const char *
 desired_owner_kind_name(enum desired_owner_kind kind)

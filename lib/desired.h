@@ -70,6 +70,9 @@ enum desired_owner_kind {
 
 const char *desired_stage_name(enum desired_stage);
 const char *desired_owner_kind_name(enum desired_owner_kind);
+int desired_owner_cmp(enum desired_owner_kind, const char *id,
+                      enum desired_owner_kind, const char *other_id);
+int desired_owner_ptr_cmp(const void *, const void *);
 uint64_t desired_cookie(enum desired_stage, enum desired_owner_kind,
                         const char *owner_id);
 

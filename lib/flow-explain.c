@@ -105,20 +105,6 @@ flow_explain_owner(const struct model *model, enum desired_owner_kind kind,
     }
 }
 
-/* qsort() comparator for pointers to owners: by kind, then id (the order
- * in which the explanation lists them, whatever order the computation
- * added them in). */
-static int
-flow_explain_owner_cmp(const void *a_, const void *b_)
-{
-    const struct desired_owner *a = *(const struct desired_owner **) a_;
-    const struct desired_owner *b = *(const struct desired_owner **) b_;
-    if (a->kind != b->kind) {
-        return a->kind < b->kind ? -1 : 1;
-    }
-    return strcmp(a->id, b->id);
-}
-
 /* Appends to 'out' what 'cookie' stands for: the stage that made the flow
  * and every owner of the flows of 'desired' that carry it, one line each,
  * each line preceded by 'indent', from 'model' (may be NULL).  Returns
@@ -141,7 +127,7 @@ flow_explain_cookie(const struct desired_table *desired,
                   cookie, desired_stage_name((cookie >> 48) & 0xff));
     const struct desired_owner **sorted = xmemdup(
         owners->owners, owners->n_owners * sizeof *owners->owners);
-    qsort(sorted, owners->n_owners, sizeof *sorted, flow_explain_owner_cmp);
+    qsort(sorted, owners->n_owners, sizeof *sorted, desired_owner_ptr_cmp);
     for (size_t i = 0; i < owners->n_owners; i++) {
         ds_put_format(out, "%s  ", indent);
         flow_explain_owner(model, sorted[i]->kind, sorted[i]->id, out);

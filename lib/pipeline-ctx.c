@@ -596,16 +596,14 @@ pipeline_conj_add(struct pipeline_ctx *ctx, struct pipeline_conj_flows *conj,
     }
     pipeline_conj_mark_dirty(conj, flow);
 
-    /* Consecutive additions to a flow mostly come from one owner. */
-    size_t owner = flow->n_owners ? flow->n_owners - 1 : 0;
-    if (owner < flow->n_owners
-        && (flow->owners[owner].kind != kind
-            || strcmp(flow->owners[owner].id, owner_id))) {
-        owner = 0;
-        while (owner < flow->n_owners
-               && (flow->owners[owner].kind != kind
-                   || strcmp(flow->owners[owner].id, owner_id))) {
-            owner++;
+    /* Consecutive additions to a flow mostly come from one owner: the last
+     * one is tried first. */
+    size_t owner = flow->n_owners;
+    for (size_t i = flow->n_owners; i > 0; i--) {
+        if (!desired_owner_cmp(flow->owners[i - 1].kind,
+                               flow->owners[i - 1].id, kind, owner_id)) {
+            owner = i - 1;
+            break;
         }
     }
     if (owner == flow->n_owners) {
@@ -674,10 +672,7 @@ static int
 pipeline_conj_owner_cmp(const struct pipeline_conj_owner *a,
                         const struct pipeline_conj_owner *b)
 {
-    if (a->kind != b->kind) {
-        return a->kind < b->kind ? -1 : 1;
-    }
-    return strcmp(a->id, b->id);
+    return desired_owner_cmp(a->kind, a->id, b->kind, b->id);
 }
 
 /* qsort() comparator for conjunction actions: by id, then clause. */
@@ -909,18 +904,6 @@ pipeline_conj_tiers(struct pipeline_ctx *ctx,
     return n_tiers;
 }
 
-/* qsort() comparator for pointers to desired owners: by kind, then id. */
-static int
-pipeline_desired_owner_cmp(const void *a_, const void *b_)
-{
-    const struct desired_owner *a = *(const struct desired_owner **) a_;
-    const struct desired_owner *b = *(const struct desired_owner **) b_;
-    if (a->kind != b->kind) {
-        return a->kind < b->kind ? -1 : 1;
-    }
-    return strcmp(a->id, b->id);
-}
-
 /* qsort() comparator for pointers to conjunction flow owners. */
 static int
 pipeline_conj_owner_ptr_cmp(const void *a_, const void *b_)
@@ -976,7 +959,7 @@ pipeline_conj_update_tier(struct pipeline_ctx *ctx, struct pipeline_log *old,
         }
     }
     qsort(recorded, n_recorded, sizeof *recorded,
-          pipeline_desired_owner_cmp);
+          desired_owner_ptr_cmp);
     qsort(owners, n_owners, sizeof *owners, pipeline_conj_owner_ptr_cmp);
 
     /* One FLOW entry holds the flow's reference (with its least owner, as
@@ -990,10 +973,9 @@ pipeline_conj_update_tier(struct pipeline_ctx *ctx, struct pipeline_log *old,
             cmp = 1;
         } else if (j >= n_owners) {
             cmp = -1;
-        } else if (recorded[i]->kind != owners[j]->kind) {
-            cmp = recorded[i]->kind < owners[j]->kind ? -1 : 1;
         } else {
-            cmp = strcmp(recorded[i]->id, owners[j]->id);
+            cmp = desired_owner_cmp(recorded[i]->kind, recorded[i]->id,
+                                    owners[j]->kind, owners[j]->id);
         }
 
         const struct desired_owner *kept;
