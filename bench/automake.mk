@@ -24,7 +24,8 @@ EXTRA_PROGRAMS += tests/perf/raw-install
 tests_perf_raw_install_SOURCES = tests/perf/raw-install.c
 tests_perf_raw_install_LDADD = $(OVS_LIBS)
 CLEANFILES += tests/perf/raw-install
-EXTRA_DIST += tests/perf/topology.py tests/perf/bench-perf.sh
+EXTRA_DIST += tests/perf/topology.py tests/perf/bench-perf.sh \
+	tests/perf/wait-ready.py
 
 # Ports of the documents (tests/perf/topology.py) that bench-pipeline
 # computes, one run each, as host 0 (10.20.0.1).

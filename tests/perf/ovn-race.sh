@@ -273,63 +273,68 @@ ovs-vsctl set Open_Vswitch . external_ids:system-id="$chassis" \
     external_ids:ovn-encap-ip="$local_ip" \
     external_ids:ovn-bridge-datapath-type=dummy
 
-# ovn-controller, measured.
+# ovn-controller, measured.  Its report is awaited by a Southbound monitor
+# set up before it starts (the server pushes each change; nothing polls
+# while it computes and installs); from the report on, br-int's flow
+# count is read every 0.5 s until it has not changed for $stable_s s (a
+# change seen then moves convergence to it).  Counting the flows costs
+# ovs-vswitchd a walk over all of them, so it waits for the report.
+ready=$SANDBOX/nb-cfg-monitor.ready
+timeout "$timeout_s" python3 "$srcdir/tests/perf/ovn-transact.py" \
+    --wait-nb-cfg "$chassis" "$target" "$ready" "$SANDBOX/sb.sock" \
+    >"$SANDBOX/nb-cfg-reached" &
+waiter=$!
+sandbox_wait_for test -e "$ready"
 start=$(now_ms)
 ovn-controller --detach --no-chdir -vconsole:off \
     --pidfile="$SANDBOX/ovn-controller.pid" \
     --log-file="$SANDBOX/ovn-controller.log" "unix:$SANDBOX/db.sock"
 pid=$(sandbox_pid ovn-controller)
 deadline=$(( $(date +%s) + timeout_s ))
-# Until ovn-controller reports the target, only Chassis_Private is read
-# (every 0.05 s): counting br-int's flows costs ovs-vswitchd a walk over
-# all of them, which would slow the installation being measured.  From
-# the report on, the flow count is read every 0.5 s until it has not
-# changed for $stable_s s; a change seen then moves convergence to it.
-reported_ms= last_change_ms=0 last_flows=
-while :; do
-    t=$(( $(now_ms) - start ))
-    if [ -z "$reported_ms" ]; then
-        cfg=$(ovsdb-client transact "$sb" "[\"OVN_Southbound\",
-            {\"op\":\"select\",\"table\":\"Chassis_Private\",
-             \"where\":[[\"name\",\"==\",\"$chassis\"]],
-             \"columns\":[\"nb_cfg\"]}]" 2>/dev/null \
-            | sed -n 's/.*"nb_cfg":\([0-9]*\).*/\1/p')
-        if [ -n "$cfg" ] && [ "$cfg" -ge "$target" ]; then
-            reported_ms=$t last_change_ms=$t
-            cpu_s=$(cpu_seconds "$pid")
-            rss_kb=$(proc_status_kb "$pid" VmRSS)
-            last_flows=$(flow_count)
-            say "ovn-controller reported nb_cfg $target after $t ms" \
-                "(${last_flows:-?} flows)"
-        fi
-        interval=0.05
-    else
-        flows=$(flow_count)
-        if [ "${flows:-x}" != "${last_flows:-y}" ]; then
-            last_flows=$flows last_change_ms=$t
-            cpu_s=$(cpu_seconds "$pid")
-            rss_kb=$(proc_status_kb "$pid" VmRSS)
-        elif [ $(( t - last_change_ms )) -ge $(( stable_s * 1000 )) ]; then
-            break
-        fi
-        interval=0.5
-    fi
-    if [ "$(date +%s)" -ge "$deadline" ]; then
-        report="reported after ${reported_ms:-?} ms"
-        [ -n "$reported_ms" ] || report="not reported"
-        say "ovn-controller did not converge in $timeout_s s:" \
-            "${last_flows:-?} flows," \
-            "nb_cfg $target $report, $(cpu_seconds "$pid") CPU s," \
-            "$(proc_status_kb "$pid" VmRSS) kB RSS"
-        tail -5 "$SANDBOX/ovn-controller.log" >&2
+while kill -0 "$waiter" 2>/dev/null; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+        kill "$waiter" 2>/dev/null
+        say "ovn-controller died"
+        tail -20 "$SANDBOX/ovn-controller.log" >&2
         exit 1
     fi
+    sleep 0.5
+done
+if ! wait "$waiter"; then
+    say "ovn-controller did not report nb_cfg $target in $timeout_s s:" \
+        "$(flow_count) flows, $(cpu_seconds "$pid") CPU s," \
+        "$(proc_status_kb "$pid" VmRSS) kB RSS"
+    tail -5 "$SANDBOX/ovn-controller.log" >&2
+    exit 1
+fi
+reported_ms=$(( $(cat "$SANDBOX/nb-cfg-reached") - start ))
+cpu_s=$(cpu_seconds "$pid")
+rss_kb=$(proc_status_kb "$pid" VmRSS)
+last_flows=$(flow_count)
+last_change_ms=$reported_ms
+say "ovn-controller reported nb_cfg $target after $reported_ms ms" \
+    "(${last_flows:-?} flows)"
+while :; do
+    sleep 0.5
     if ! kill -0 "$pid" 2>/dev/null; then
         say "ovn-controller died"
         tail -20 "$SANDBOX/ovn-controller.log" >&2
         exit 1
     fi
-    sleep "$interval"
+    t=$(( $(now_ms) - start ))
+    flows=$(flow_count)
+    if [ "${flows:-x}" != "${last_flows:-y}" ]; then
+        last_flows=$flows last_change_ms=$t
+        cpu_s=$(cpu_seconds "$pid")
+        rss_kb=$(proc_status_kb "$pid" VmRSS)
+    elif [ $(( t - last_change_ms )) -ge $(( stable_s * 1000 )) ]; then
+        break
+    fi
+    if [ "$(date +%s)" -ge "$deadline" ]; then
+        say "ovn-controller's flows did not settle in $timeout_s s:" \
+            "$flows flows"
+        exit 1
+    fi
 done
 converge_ms=$last_change_ms
 say "tunnels: $(ovs-vsctl --columns=name find Interface type=geneve \

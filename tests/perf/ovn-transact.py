@@ -11,7 +11,12 @@
 #            binds every logical port of BINDINGS ({port: chassis name}, as
 #            ovn-convert.py writes it) to its chassis in OVN_Southbound:
 #            sets Port_Binding.chassis by _uuid (a "where logical_port"
-#            update would scan the table once per port); prints the ms.
+#            update would scan the table once per port); prints the ms;
+#        ovn-transact.py --wait-nb-cfg CHASSIS TARGET READY_FILE SOCKET
+#            monitors Chassis_Private in OVN_Southbound, creates READY_FILE
+#            once the monitor is in place, and blocks until CHASSIS's
+#            nb_cfg is at least TARGET; prints the wall clock then, in ms
+#            (no polling: the server sends each change as it happens).
 import argparse
 import codecs
 import json
@@ -100,17 +105,57 @@ def bind(connection, bindings):
     connection.transact(ops)
 
 
+def wait_nb_cfg(connection, chassis, target, ready_file):
+    """Returns once Chassis_Private 'chassis' has an nb_cfg of at least
+    'target', having created 'ready_file' when the monitor was set up."""
+    rows = {}
+
+    def apply(updates):
+        for uuid, change in updates.get("Chassis_Private", {}).items():
+            new = change.get("new")
+            if new is None:
+                rows.pop(uuid, None)
+            else:
+                rows.setdefault(uuid, {}).update(new)
+
+    def reached():
+        return any(row.get("name") == chassis
+                   and row.get("nb_cfg", 0) >= target
+                   for row in rows.values())
+
+    apply(connection.call("monitor", [
+        "OVN_Southbound", "wait-nb-cfg",
+        {"Chassis_Private": {"columns": ["name", "nb_cfg"]}}]))
+    open(ready_file, "w").close()
+    while not reached():
+        message = connection.receive()
+        if message.get("method") == "echo":
+            connection.sock.sendall(json.dumps(
+                {"result": message["params"], "id": message["id"]}).encode())
+        elif message.get("method") == "update":
+            apply(message["params"][1])
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bind", action="store_true")
+    parser.add_argument("--wait-nb-cfg", nargs=3,
+                        metavar=("CHASSIS", "TARGET", "READY_FILE"))
     parser.add_argument("socket")
-    parser.add_argument("file")
+    parser.add_argument("file", nargs="?")
     args = parser.parse_args()
-    with open(args.file) as f:
-        content = json.load(f)
-    start = time.monotonic()
+    if not args.wait_nb_cfg and not args.file:
+        parser.error("FILE is required")
     try:
         connection = Connection(args.socket)
+        if args.wait_nb_cfg:
+            chassis, target, ready_file = args.wait_nb_cfg
+            wait_nb_cfg(connection, chassis, int(target), ready_file)
+            print("%d" % (time.time() * 1000))
+            return
+        with open(args.file) as f:
+            content = json.load(f)
+        start = time.monotonic()
         if args.bind:
             bind(connection, content)
         else:
