@@ -27,7 +27,7 @@
 #     minus parse), "n/a" when the agent has none;
 #   - tests/perf/ovn-race.sh on the same document, when it exists:
 #     ovn-northd and ovn-controller's convergence, CPU, flows, RSS.
-# Then once, at BENCH_PERF_LATENCY_PORTS ports with a 20 ms poll interval:
+# First, once, at BENCH_PERF_LATENCY_PORTS ports with a 20 ms poll interval:
 # the time from the document file's change to the switch's flow monitor
 # event for the new port's flow.
 #
@@ -305,6 +305,83 @@ echo "# ports raw_bundle_ms raw_pipelined_ms ofctl_ms agent_cold_ms ovn_ms" \
 tables=$work/tables.md
 : >"$tables"
 
+# A port's flows seen from outside the agent, polling every 20 ms.  This
+# runs first, on a machine as quiet as the 1k table's: run after the 50k
+# table (whose ovn-controller alone takes 3 GB), the same agent's first
+# change took 186 ms instead of 72 to 85 ms (2026-12-03), for causes
+# outside the agent that the benchmark does not control (the VM's memory
+# just freed by GBs).  Its table goes after the size tables.
+if [ "$latency_ports" != 0 ]; then
+    doc=$work/doc-latency.json
+    read -r local_ip port_line < <(python3 "$SRCDIR/tests/perf/topology.py" \
+        --ports "$latency_ports" --output "$doc" \
+        --interfaces "$work/if-latency" --port-life 0 | paste -sd ' ')
+    read -r _ port_id port_device <<<"$port_line"
+    mac=$(python3 -c 'import json, sys
+for p in json.load(open(sys.argv[1]))["Result"]["subnets"][0]["ports"]:
+    if p["id"] == sys.argv[2]:
+        print(p["mac"])' "${doc%.json}-added.json" "$port_id")
+    start_switch "$work/if-latency" "$port_device" "$doc" "$local_ip" 20
+    sandbox_start_agent
+    interval=20
+    sleep 1
+    if status_has '^  setting jstack-poll-interval'; then
+        # This agent's lower bound is above 20 ms: measure with its
+        # shortest interval, and say so.
+        interval=100
+        ovs-vsctl set Open_vSwitch . \
+            external_ids:jstack-poll-interval=$interval
+    fi
+    # Three changes, each once the last has settled: the port added (the
+    # first change after the cold start, whose memory the agent returned to
+    # the system after its full computation), removed, and added again.
+    # Each is timed from the document file's rename to the switch's flow
+    # monitor event for the port's L2 flow (no polling of the switch).
+    monitor=$work/flow-monitor.txt
+    ovs-ofctl -O OpenFlow13 --timestamp monitor br0 \
+        'watch:!initial,table=45' >"$monitor" 2>&1 &
+    monitor_pid=$!
+    seen=()
+    for step in added removed added; do
+        wait_settled >/dev/null
+        cp "${doc%.json}-$step.json" "$SANDBOX/subnets.json.tmp"
+        lines=$(wc -l <"$monitor")
+        event=ADDED
+        [ "$step" = added ] || event=DELETED
+        start=$(now_ms)
+        mv "$SANDBOX/subnets.json.tmp" "$SANDBOX/subnets.json"
+        if event_at=$(wait_flow_event "$monitor" "$lines" "$event" "$mac")
+        then
+            seen+=($(( event_at - start )))
+        else
+            seen+=(60000)     # Reported as missed: no event in 60 s.
+        fi
+    done
+    kill "$monitor_pid"
+    wait "$monitor_pid" 2>/dev/null || true
+    sandbox_stop
+    table=$work/table-latency.md
+    {
+        echo "### A port added and removed at $latency_ports ports, poll" \
+             "interval $interval ms (the issue's: 20 ms)"
+        echo
+        echo "| measure | target | measured | result |"
+        echo "|---|---|---|---|"
+    } >"$table"
+    target=150
+    what="document file changed to the port's flows on the bridge"
+    row "$what (the first change after the cold start)" "< $target ms" \
+        "${seen[0]} ms" "$(verdict_at_most "${seen[0]}" "$target")"
+    row "document file changed to the port's flows gone from the bridge" \
+        "< $target ms" "${seen[1]} ms" \
+        "$(verdict_at_most "${seen[1]}" "$target")"
+    row "$what again" "< $target ms" "${seen[2]} ms" \
+        "$(verdict_at_most "${seen[2]}" "$target")"
+    cat "$table"
+    echo
+fi
+
+
 for n in "$@"; do
     table=$work/table-$n.md
     doc=$work/doc-$n.json
@@ -486,76 +563,8 @@ for n in "$@"; do
     echo
     { cat "$table"; echo; } >>"$tables"
 done
-
-# A port's flows seen from outside the agent, polling every 20 ms.
 if [ "$latency_ports" != 0 ]; then
-    doc=$work/doc-latency.json
-    read -r local_ip port_line < <(python3 "$SRCDIR/tests/perf/topology.py" \
-        --ports "$latency_ports" --output "$doc" \
-        --interfaces "$work/if-latency" --port-life 0 | paste -sd ' ')
-    read -r _ port_id port_device <<<"$port_line"
-    mac=$(python3 -c 'import json, sys
-for p in json.load(open(sys.argv[1]))["Result"]["subnets"][0]["ports"]:
-    if p["id"] == sys.argv[2]:
-        print(p["mac"])' "${doc%.json}-added.json" "$port_id")
-    start_switch "$work/if-latency" "$port_device" "$doc" "$local_ip" 20
-    sandbox_start_agent
-    interval=20
-    sleep 1
-    if status_has '^  setting jstack-poll-interval'; then
-        # This agent's lower bound is above 20 ms: measure with its
-        # shortest interval, and say so.
-        interval=100
-        ovs-vsctl set Open_vSwitch . \
-            external_ids:jstack-poll-interval=$interval
-    fi
-    # Three changes, each once the last has settled: the port added (the
-    # first change after the cold start, whose memory the agent returned to
-    # the system after its full computation), removed, and added again.
-    # Each is timed from the document file's rename to the switch's flow
-    # monitor event for the port's L2 flow (no polling of the switch).
-    monitor=$work/flow-monitor.txt
-    ovs-ofctl -O OpenFlow13 --timestamp monitor br0 \
-        'watch:!initial,table=45' >"$monitor" 2>&1 &
-    monitor_pid=$!
-    seen=()
-    for step in added removed added; do
-        wait_settled >/dev/null
-        cp "${doc%.json}-$step.json" "$SANDBOX/subnets.json.tmp"
-        lines=$(wc -l <"$monitor")
-        event=ADDED
-        [ "$step" = added ] || event=DELETED
-        start=$(now_ms)
-        mv "$SANDBOX/subnets.json.tmp" "$SANDBOX/subnets.json"
-        if event_at=$(wait_flow_event "$monitor" "$lines" "$event" "$mac")
-        then
-            seen+=($(( event_at - start )))
-        else
-            seen+=(60000)     # Reported as missed: no event in 60 s.
-        fi
-    done
-    kill "$monitor_pid"
-    wait "$monitor_pid" 2>/dev/null || true
-    sandbox_stop
-    table=$work/table-latency.md
-    {
-        echo "### A port added and removed at $latency_ports ports, poll" \
-             "interval $interval ms (the issue's: 20 ms)"
-        echo
-        echo "| measure | target | measured | result |"
-        echo "|---|---|---|---|"
-    } >"$table"
-    target=150
-    what="document file changed to the port's flows on the bridge"
-    row "$what (the first change after the cold start)" "< $target ms" \
-        "${seen[0]} ms" "$(verdict_at_most "${seen[0]}" "$target")"
-    row "document file changed to the port's flows gone from the bridge" \
-        "< $target ms" "${seen[1]} ms" \
-        "$(verdict_at_most "${seen[1]}" "$target")"
-    row "$what again" "< $target ms" "${seen[2]} ms" \
-        "$(verdict_at_most "${seen[2]}" "$target")"
-    cat "$table"
-    { cat "$table"; echo; } >>"$tables"
+    { cat "$work/table-latency.md"; echo; } >>"$tables"
 fi
 
 # docs/performance.md: the generated section between the markers.
