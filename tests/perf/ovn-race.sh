@@ -291,13 +291,18 @@ ovn-controller --detach --no-chdir -vconsole:off \
     --log-file="$SANDBOX/ovn-controller.log" "unix:$SANDBOX/db.sock"
 pid=$(sandbox_pid ovn-controller)
 deadline=$(( $(date +%s) + timeout_s ))
-while kill -0 "$waiter" 2>/dev/null; do
+# Exits with ovn-controller's last log lines if it is gone (stopping the
+# nb_cfg waiter too).
+check_alive() {
     if ! kill -0 "$pid" 2>/dev/null; then
         kill "$waiter" 2>/dev/null
         say "ovn-controller died"
         tail -20 "$SANDBOX/ovn-controller.log" >&2
         exit 1
     fi
+}
+while kill -0 "$waiter" 2>/dev/null; do
+    check_alive
     sleep 0.5
 done
 if ! wait "$waiter"; then
@@ -316,11 +321,7 @@ say "ovn-controller reported nb_cfg $target after $reported_ms ms" \
     "(${last_flows:-?} flows)"
 while :; do
     sleep 0.5
-    if ! kill -0 "$pid" 2>/dev/null; then
-        say "ovn-controller died"
-        tail -20 "$SANDBOX/ovn-controller.log" >&2
-        exit 1
-    fi
+    check_alive
     t=$(( $(now_ms) - start ))
     flows=$(flow_count)
     if [ "${flows:-x}" != "${last_flows:-y}" ]; then

@@ -44,15 +44,21 @@ class Connection:
         self.sock.sendall(json.dumps(request,
                                      separators=(",", ":")).encode())
         while True:
-            message = self.receive()
-            if message.get("method") == "echo":
-                self.sock.sendall(json.dumps(
-                    {"result": message["params"],
-                     "id": message["id"]}).encode())
-            elif message.get("id") == self.next_id:
+            message = self.next_message()
+            if message.get("id") == self.next_id:
                 if message.get("error"):
                     raise RuntimeError("%s: %s" % (method, message["error"]))
                 return message["result"]
+
+    def next_message(self):
+        """Returns the server's next message other than an echo request,
+        answering those meanwhile."""
+        while True:
+            message = self.receive()
+            if message.get("method") != "echo":
+                return message
+            self.sock.sendall(json.dumps(
+                {"result": message["params"], "id": message["id"]}).encode())
 
     def receive(self):
         """Returns the next whole JSON message from the server."""
@@ -128,11 +134,8 @@ def wait_nb_cfg(connection, chassis, target, ready_file):
         {"Chassis_Private": {"columns": ["name", "nb_cfg"]}}]))
     open(ready_file, "w").close()
     while not reached():
-        message = connection.receive()
-        if message.get("method") == "echo":
-            connection.sock.sendall(json.dumps(
-                {"result": message["params"], "id": message["id"]}).encode())
-        elif message.get("method") == "update":
+        message = connection.next_message()
+        if message.get("method") == "update":
             apply(message["params"][1])
 
 
